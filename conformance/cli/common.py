@@ -1,0 +1,43 @@
+"""Options and error handling shared by the commands."""
+
+from __future__ import annotations
+
+import functools
+from collections.abc import Callable
+from typing import Any, TypeVar
+
+import click
+
+from conformance.core.errors import ConformanceError, SpecError
+
+F = TypeVar("F", bound=Callable[..., Any])
+
+EXIT_OK = 0
+EXIT_NOT_CONFORMANT = 1
+EXIT_USAGE = 2
+
+standards_path_option = click.option(
+    "--standards-path", "standards_path", multiple=True, type=click.Path(file_okay=False),
+    help="Folder holding <id>/<version>/standard.yaml bundles (repeatable). "
+         "Default: $CONFORMANCE_STANDARDS_PATH, ./standards, the bundled standards.",
+)
+
+
+def tool_errors(func: F) -> F:
+    """Turn the tool's own errors into one clear message and exit code 2."""
+
+    @functools.wraps(func)
+    def wrapper(*args: Any, **kwargs: Any) -> Any:
+        try:
+            return func(*args, **kwargs)
+        except SpecError as exc:
+            raise click.exceptions.Exit(_fail(f"specification error: {exc}")) from None
+        except ConformanceError as exc:
+            raise click.exceptions.Exit(_fail(str(exc))) from None
+
+    return wrapper  # type: ignore[return-value]
+
+
+def _fail(message: str) -> int:
+    click.echo(f"conform: error: {message}", err=True)
+    return EXIT_USAGE

@@ -1,0 +1,131 @@
+"""`conform standards list` and `conform standards show ID[@VERSION]`."""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+import click
+
+from conformance import api
+from conformance.cli.common import standards_path_option, tool_errors
+from conformance.engine.checks import get_check
+from conformance.spec.model import CheckKind, Standard
+
+
+@click.group()
+def standards() -> None:
+    """List and inspect the standards the tool knows."""
+
+
+@standards.command("list")
+@click.option("--format", "-f", "output_format", type=click.Choice(["text", "json"]), default="text")
+@standards_path_option
+@tool_errors
+def list_(output_format: str, standards_path: tuple[str, ...]) -> None:
+    """List every standard bundle found, newest version last."""
+    catalog = api.catalog(standards_path or None)
+    items = [api.load_standard(f"{b.id}@{b.version}", standards_path=standards_path or None)
+             for b in catalog.bundles()]
+    if output_format == "json":
+        click.echo(json.dumps([_summary(s) for s in items], ensure_ascii=False, indent=2))
+        return
+    if not items:
+        click.echo("no standards found in " + ", ".join(map(str, catalog.roots)))
+        return
+    for s in items:
+        note = " (reference specification)" if s.reference_note else ""
+        click.echo(f"{s.ref:<40} {s.lifecycle.status.value:<10} {s.title.en}{note}")
+
+
+def _summary(s: Standard) -> dict[str, Any]:
+    return {
+        "id": s.id, "version": s.version, "title": s.title.as_dict(),
+        "status": s.lifecycle.status.value, "content-hash": s.content_hash,
+        "reference-specification": s.reference_note is not None, "folder": str(s.root),
+    }
+
+
+@standards.command("show")
+@click.argument("ref", metavar="ID[@VERSION]")
+@click.option("--format", "-f", "output_format", type=click.Choice(["text", "json"]), default="text")
+@click.option("--lang", type=click.Choice(["en", "zh"]), default="en")
+@standards_path_option
+@tool_errors
+def show(ref: str, output_format: str, lang: str, standards_path: tuple[str, ...]) -> None:
+    """Show a standard: lifecycle, message types, conformance classes and requirements."""
+    s = api.load_standard(ref, standards_path=standards_path or None)
+    if output_format == "json":
+        click.echo(json.dumps(_detail(s), ensure_ascii=False, indent=2))
+        return
+    lc = s.lifecycle
+    lines = [
+        f"{s.ref}  {s.title.get(lang)}",
+        f"  {s.description.get(lang)}",
+        f"  publisher: {s.publisher.get(lang)}",
+    ]
+    if s.reference_note:
+        lines.append(f"  note: {s.reference_note.get(lang)}")
+    lines.append(f"  status: {lc.status.value}; valid {lc.valid_from or '-'} .. {lc.valid_to or '-'}"
+                 + (f"; replaced by {lc.replaced_by}" if lc.replaced_by else ""))
+    lines.append(f"  content hash: {s.content_hash}")
+    lines.append("message types:")
+    for mt in s.message_types.values():
+        lines.append(f"  {mt.id} ({mt.syntax.value}): {mt.title.get(lang)}")
+    lines.append("conformance classes:")
+    for c in s.classes.values():
+        base = f" builds on {', '.join(c.builds_on)}" if c.builds_on else ""
+        lines.append(f"  {c.id}: {c.title.get(lang)} ({len(c.requirements)} requirements){base}")
+    lines.append("requirements:")
+    for r in s.requirements.values():
+        how = ", ".join(_how(c) for c in r.checks)
+        lines.append(f"  {r.id} {r.level.value:<6} [{', '.join(r.classes)}] {r.statement.get(lang)}")
+        lines.append(f"      {how}")
+    if s.code_lists:
+        lines.append("code lists:")
+        for cl in s.code_lists.values():
+            lines.append(f"  {cl.id} version {cl.version} ({cl.date}), {len(cl.codes)} codes")
+    click.echo("\n".join(lines))
+
+
+def _how(check: Any) -> str:
+    types = "/".join(check.message_types)
+    if check.kind is CheckKind.SCHEMA:
+        return f"schema ({types})"
+    if check.kind is CheckKind.RULE:
+        return f"rule {check.rule} ({types})"
+    title = get_check(check.name).title.en
+    return f"check {check.name} [{title}] on {check.target} ({types})"
+
+
+def _detail(s: Standard) -> dict[str, Any]:
+    return {
+        **_summary(s),
+        "description": s.description.as_dict(),
+        "publisher": s.publisher.as_dict(),
+        "note": s.reference_note.as_dict() if s.reference_note else None,
+        "lifecycle": {
+            "status": s.lifecycle.status.value,
+            "valid-from": s.lifecycle.valid_from.isoformat() if s.lifecycle.valid_from else None,
+            "valid-to": s.lifecycle.valid_to.isoformat() if s.lifecycle.valid_to else None,
+            "replaced-by": s.lifecycle.replaced_by,
+        },
+        "message-types": [
+            {"id": mt.id, "syntax": mt.syntax.value, "title": mt.title.as_dict()}
+            for mt in s.message_types.values()
+        ],
+        "conformance-classes": [
+            {"id": c.id, "title": c.title.as_dict(), "builds-on": list(c.builds_on),
+             "requirements": list(c.requirements)}
+            for c in s.classes.values()
+        ],
+        "requirements": [
+            {"id": r.id, "uri": r.uri, "level": r.level.value, "statement": r.statement.as_dict(),
+             "classes": list(r.classes), "checks": [_how(c) for c in r.checks]}
+            for r in s.requirements.values()
+        ],
+        "code-lists": [
+            {"id": cl.id, "version": cl.version, "date": cl.date.isoformat(), "codes": len(cl.codes)}
+            for cl in s.code_lists.values()
+        ],
+    }

@@ -1,0 +1,93 @@
+"""What validating one payload yields: its findings, an outcome per requirement, verdicts."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field
+
+from conformance.core.findings import OUTCOME_RANK, Finding, Level, Outcome, Verdict
+from conformance.spec.model import Standard
+
+# Worst first, for summarising several class verdicts in one.
+VERDICT_RANK = {Verdict.ERROR: 0, Verdict.NOT_CONFORMANT: 1, Verdict.CONFORMANT: 2}
+
+
+@dataclass(frozen=True, slots=True)
+class PayloadResult:
+    """The result of one payload: findings, outcome per requirement, verdict per class."""
+
+    name: str
+    sha256: str | None
+    size: int | None
+    standard: str | None
+    message_type: str | None
+    findings: tuple[Finding, ...]
+    outcomes: Mapping[str, Outcome] = field(default_factory=dict)
+    verdicts: Mapping[str, Verdict] = field(default_factory=dict)
+    verdict: Verdict = Verdict.ERROR
+    target_class: str | None = None
+
+    @property
+    def processing_error(self) -> bool:
+        return any(f.processing_error for f in self.findings)
+
+    @property
+    def conformant(self) -> bool:
+        return self.verdict is Verdict.CONFORMANT
+
+    def failures(self) -> tuple[Finding, ...]:
+        """Findings that need the reader's attention (failed, cantTell, processing errors)."""
+        return tuple(f for f in self.findings
+                     if f.outcome in (Outcome.FAILED, Outcome.CANT_TELL) or f.processing_error)
+
+
+def requirement_outcomes(
+    standard: Standard, message_type: str, findings: Iterable[Finding]
+) -> dict[str, Outcome]:
+    """Outcome of every requirement: the worst of its findings; inapplicable to other syntaxes."""
+    worst: dict[str, Outcome] = {}
+    for finding in findings:
+        rid = finding.requirement_id
+        if rid is None:
+            continue
+        current = worst.get(rid)
+        if current is None or OUTCOME_RANK[finding.outcome] < OUTCOME_RANK[current]:
+            worst[rid] = finding.outcome
+    outcomes: dict[str, Outcome] = {}
+    for rid, requirement in standard.requirements.items():
+        if not requirement.applies_to(message_type):
+            outcomes[rid] = Outcome.INAPPLICABLE
+        else:
+            outcomes[rid] = worst.get(rid, Outcome.UNTESTED)
+    return outcomes
+
+
+def class_verdicts(standard: Standard, outcomes: Mapping[str, Outcome]) -> dict[str, Verdict]:
+    """Conformant when no MUST requirement of the class failed or stayed undecided.
+
+    Passed and inapplicable MUST requirements are fine; a failed SHOULD is a warning only. A
+    definite failure outranks an undecided one: the payload is then known not to conform.
+    """
+    verdicts: dict[str, Verdict] = {}
+    for class_id, klass in standard.classes.items():
+        verdict = Verdict.CONFORMANT
+        for rid in klass.requirements:
+            if standard.requirements[rid].level is not Level.MUST:
+                continue
+            outcome = outcomes.get(rid, Outcome.UNTESTED)
+            if outcome is Outcome.FAILED:
+                verdict = Verdict.NOT_CONFORMANT
+                break
+            if outcome in (Outcome.CANT_TELL, Outcome.UNTESTED):
+                verdict = Verdict.ERROR
+        verdicts[class_id] = verdict
+    return verdicts
+
+
+def overall_verdict(verdicts: Mapping[str, Verdict], target_class: str | None) -> Verdict:
+    """The verdict against the target class, or the worst over all classes when there is none."""
+    if target_class is not None:
+        return verdicts[target_class]
+    if not verdicts:
+        return Verdict.ERROR
+    return min(verdicts.values(), key=VERDICT_RANK.__getitem__)

@@ -1,0 +1,144 @@
+"""A validation session: some standards, compiled once, turning payloads into PayloadResults.
+
+Every failure of a single payload (unreadable, unparsable, unrecognised, a rule that breaks, even
+a bug of ours) becomes a processing-error result for that payload; the session goes on.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Sequence
+from pathlib import Path
+
+from conformance.core.errors import ConformanceError, PayloadError, RecognitionError, UsageError
+from conformance.core.findings import Finding, Location, Outcome, Severity, Verdict
+from conformance.core.text import Text
+from conformance.engine.jsondoc import JsonDocument, parse_json
+from conformance.engine.payload import DEFAULT_MAX_BYTES, Payload, read_payload, sniff_syntax
+from conformance.engine.recognition import Recognizer
+from conformance.engine.results import (
+    PayloadResult,
+    class_verdicts,
+    overall_verdict,
+    requirement_outcomes,
+)
+from conformance.engine.validator import MessageTypeValidator
+from conformance.engine.xmldoc import XmlDocument, parse_xml
+from conformance.spec.model import Standard
+
+log = logging.getLogger(__name__)
+
+
+class ValidationSession:
+    """Validates payloads against `standards`; with one standard, `class_id` selects the class."""
+
+    def __init__(
+        self,
+        standards: Sequence[Standard],
+        *,
+        class_id: str | None = None,
+        max_bytes: int = DEFAULT_MAX_BYTES,
+    ) -> None:
+        if not standards:
+            raise UsageError("no standard to validate against")
+        if class_id is not None:
+            lacking = [s.ref for s in standards if class_id not in s.classes]
+            if lacking:
+                known = sorted({c for s in standards for c in s.classes})
+                raise UsageError(f"conformance class {class_id!r} is not defined by "
+                                 f"{', '.join(lacking)}; classes: {', '.join(known)}")
+        self.standards = tuple(standards)
+        self.class_id = class_id
+        self.max_bytes = max_bytes
+        self._recognizer = Recognizer(self.standards)
+        # Compile everything now: a broken standard is a SpecError before any payload is read.
+        self._validators = {
+            (s.ref, mt.id): MessageTypeValidator(s, mt)
+            for s in self.standards for mt in s.message_types.values()
+        }
+
+    def validate_path(self, path: Path) -> PayloadResult:
+        """Read and validate one file."""
+        try:
+            payload = read_payload(path, max_bytes=self.max_bytes)
+        except PayloadError as exc:
+            return _error_result(str(path), None, exc)
+        return self.validate_payload(payload)
+
+    def validate_payload(self, payload: Payload) -> PayloadResult:
+        """Validate one payload; never raises for anything the payload does."""
+        try:
+            return self._validate(payload)
+        except (PayloadError, RecognitionError) as exc:
+            return _error_result(payload.name, payload, exc)
+        except ConformanceError as exc:
+            return _error_result(payload.name, payload, exc)
+        except Exception as exc:  # a bug of ours must not turn into a pass or stop the run
+            log.exception("internal error on %s", payload.name)
+            return _error_result(payload.name, payload, exc)
+
+    def _validate(self, payload: Payload) -> PayloadResult:
+        syntax = sniff_syntax(payload.data)
+        doc: XmlDocument | JsonDocument
+        if syntax == "xml":
+            doc = parse_xml(payload)
+        elif syntax == "json":
+            doc = parse_json(payload)
+        elif not payload.data.strip():
+            raise PayloadError("empty file", message_zh="空文件", location=payload.name)
+        else:
+            raise PayloadError(
+                "neither XML nor JSON: the first significant byte is "
+                f"0x{payload.data.lstrip()[0]:02x}",
+                message_zh="既不是 XML 也不是 JSON", location=payload.name, line=1, column=1,
+            )
+        candidate = self._recognizer.recognise(doc)
+        standard, message_type = candidate.standard, candidate.message_type
+        validator = self._validators[(standard.ref, message_type.id)]
+        findings = tuple(validator.validate(doc))
+        outcomes = requirement_outcomes(standard, message_type.id, findings)
+        verdicts = class_verdicts(standard, outcomes)
+        target = self.class_id or standard.default_class
+        return PayloadResult(
+            name=payload.name,
+            sha256=payload.sha256,
+            size=len(payload.data),
+            standard=standard.ref,
+            message_type=message_type.id,
+            findings=findings,
+            outcomes=outcomes,
+            verdicts=verdicts,
+            verdict=overall_verdict(verdicts, target),
+            target_class=target,
+        )
+
+
+def _error_result(name: str, payload: Payload | None, exc: Exception) -> PayloadResult:
+    if isinstance(exc, PayloadError):
+        message = Text(zh=exc.message_zh, en=exc.message)
+        location = Location(line=exc.line, column=exc.column)
+        source = "parser"
+    elif isinstance(exc, RecognitionError):
+        message = Text(zh=f"无法识别报文类型：{exc.message}", en=exc.message)
+        location = None
+        source = "recognition"
+    elif isinstance(exc, ConformanceError):
+        message = Text.same(exc.message)
+        location = None
+        source = "engine"
+    else:
+        message = Text(zh=f"内部错误：{type(exc).__name__}: {exc}",
+                       en=f"internal error: {type(exc).__name__}: {exc}")
+        location = None
+        source = "engine"
+    finding = Finding(None, Outcome.CANT_TELL, Severity.ERROR, message, source,
+                      location=location, processing_error=True)
+    return PayloadResult(
+        name=name,
+        sha256=payload.sha256 if payload else None,
+        size=len(payload.data) if payload else None,
+        standard=None,
+        message_type=None,
+        findings=(finding,),
+        verdict=Verdict.ERROR,
+    )

@@ -1,0 +1,62 @@
+"""Selecting the values a built-in check runs on: XPath 1.0 (XML) or JSON pointers with `*` steps."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator, Mapping
+from typing import Any
+
+from lxml import etree
+
+from conformance.core.errors import SpecError
+from conformance.engine.jsonpos import escape_token
+
+
+def compile_xml_target(target: str, namespaces: Mapping[str, str], *, where: str) -> etree.XPath:
+    """An XPath 1.0 selector, compiled once."""
+    try:
+        return etree.XPath(target, namespaces=dict(namespaces))
+    except etree.XPathSyntaxError as exc:
+        raise SpecError(f"target {target!r} is not a valid XPath 1.0 expression: {exc}",
+                        location=where) from exc
+
+
+def select_xml(xpath: etree.XPath, root: etree._Element) -> Iterator[tuple[Any, etree._Element]]:
+    """(value, element that holds it) for each selected node; text of elements, values of attributes."""
+    result = xpath(root)
+    if not isinstance(result, list):
+        raise SpecError(f"target {xpath.path!r} must select nodes, not a {type(result).__name__}")
+    for node in result:
+        if isinstance(node, etree._Element):
+            yield "".join(node.itertext()), node
+        elif isinstance(node, str):  # attribute values and text() nodes are "smart strings"
+            parent = node.getparent() if hasattr(node, "getparent") else None
+            yield str(node), parent if parent is not None else root
+
+
+def parse_json_target(target: str, *, where: str) -> tuple[str, ...]:
+    """Split a JSON pointer with `*` wildcard steps into unescaped tokens."""
+    if target == "":
+        return ()
+    if not target.startswith("/"):
+        raise SpecError(f"target {target!r} must be a JSON pointer starting with '/'", location=where)
+    return tuple(t.replace("~1", "/").replace("~0", "~") for t in target[1:].split("/"))
+
+
+def select_json(steps: tuple[str, ...], value: Any, prefix: str = "") -> Iterator[tuple[Any, str]]:
+    """(value, concrete pointer) for every match; `*` matches each array item or object member."""
+    if not steps:
+        yield value, prefix
+        return
+    step, rest = steps[0], steps[1:]
+    if step == "*":
+        if isinstance(value, dict):
+            for key, child in value.items():
+                yield from select_json(rest, child, f"{prefix}/{escape_token(key)}")
+        elif isinstance(value, list):
+            for index, child in enumerate(value):
+                yield from select_json(rest, child, f"{prefix}/{index}")
+        return
+    if isinstance(value, dict) and step in value:
+        yield from select_json(rest, value[step], f"{prefix}/{escape_token(step)}")
+    elif isinstance(value, list) and step.isdigit() and int(step) < len(value):
+        yield from select_json(rest, value[int(step)], f"{prefix}/{step}")

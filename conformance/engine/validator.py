@@ -1,0 +1,281 @@
+"""One message type of one standard, compiled: schema, rules and checks, turning documents into findings."""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Iterator, Mapping
+from dataclasses import dataclass
+from typing import Any
+
+from conformance.core.errors import RuleError, SpecError
+from conformance.core.findings import Finding, Location, Outcome, Severity
+from conformance.core.text import Text
+from conformance.engine.checks import BuiltinCheck, get_check
+from conformance.engine.excerpt import Excerpts
+from conformance.engine.jsondoc import JsonDocument
+from conformance.engine.jsonrules import JsonRuleSet, load_rules
+from conformance.engine.schemas import JsonSchemaValidator, SchemaViolation, XsdValidator
+from conformance.engine.schematron import CompiledSchematron, compile_schematron
+from conformance.engine.targets import (
+    compile_xml_target,
+    parse_json_target,
+    select_json,
+    select_xml,
+)
+from conformance.engine.xmldoc import XmlDocument
+from conformance.engine.xpaths import readable_xpath
+from conformance.spec.model import CheckKind, CodeList, MessageType, Requirement, Standard, Syntax
+
+
+class _Codes:
+    """The CheckContext built-in checks see: the standard's code lists."""
+
+    def __init__(self, code_lists: Mapping[str, CodeList], where: str) -> None:
+        self._lists = code_lists
+        self._where = where
+
+    def code_list(self, list_id: str) -> CodeList:
+        try:
+            return self._lists[list_id]
+        except KeyError:
+            raise SpecError(f"unknown code list {list_id!r}", location=self._where) from None
+
+
+@dataclass(frozen=True, slots=True)
+class _BuiltinBinding:
+    requirement: Requirement
+    check: BuiltinCheck
+    params: Mapping[str, object]
+    selector: Any  # etree.XPath (XML) or tuple of pointer steps (JSON)
+
+
+def _severity(requirement: Requirement) -> Severity:
+    return requirement.level.severity
+
+
+class MessageTypeValidator:
+    """Compiled once per process; `validate` is then called for every payload of the type."""
+
+    def __init__(self, standard: Standard, message_type: MessageType) -> None:
+        self.standard = standard
+        self.message_type = message_type
+        where = str(standard.root / "standard.yaml")
+        self._codes = _Codes(standard.code_lists, where)
+        reqs = [r for r in standard.requirements.values() if r.applies_to(message_type.id)]
+        mt_id = message_type.id
+        self._schema_reqs = [r for r in reqs if any(
+            c.kind is CheckKind.SCHEMA and mt_id in c.message_types for c in r.checks)]
+        self._rule_reqs: dict[str, list[Requirement]] = defaultdict(list)
+        self._builtins: list[_BuiltinBinding] = []
+        for r in reqs:
+            for c in r.checks:
+                if mt_id not in c.message_types:
+                    continue
+                if c.kind is CheckKind.RULE and c.rule:
+                    self._rule_reqs[c.rule].append(r)
+                elif c.kind is CheckKind.BUILTIN and c.name and c.target is not None:
+                    check = get_check(c.name)
+                    at = f"{where}: requirement {r.id}"
+                    try:
+                        check.validate_params(c.params)
+                    except SpecError as exc:
+                        raise SpecError(f"requirement {r.id}, check {c.name}: {exc.message}",
+                                        location=where) from exc
+                    selector = (compile_xml_target(c.target, message_type.namespaces, where=at)
+                                if message_type.syntax is Syntax.XML
+                                else parse_json_target(c.target, where=at))
+                    self._builtins.append(_BuiltinBinding(r, check, c.params, selector))
+
+        self._xsd: XsdValidator | None = None
+        self._json_schema: JsonSchemaValidator | None = None
+        if message_type.schema is not None:
+            if message_type.syntax is Syntax.XML:
+                self._xsd = XsdValidator(message_type.schema, root=standard.root)
+            else:
+                self._json_schema = JsonSchemaValidator(message_type.schema)
+
+        self._schematrons: list[CompiledSchematron] = []
+        self._rule_sets: list[JsonRuleSet] = []
+        known: dict[str, int] = {}
+        for index, path in enumerate(message_type.rules):
+            if message_type.syntax is Syntax.XML:
+                compiled = compile_schematron(path, root=standard.root)
+                self._schematrons.append(compiled)
+                ids = compiled.assertions.keys()
+            else:
+                rule_set = load_rules(path)
+                self._rule_sets.append(rule_set)
+                ids = [rule.id for rule in rule_set.rules]
+            for rid in ids:
+                known.setdefault(rid, index)
+        for rule_id, needing in self._rule_reqs.items():
+            if rule_id not in known:
+                raise SpecError(
+                    f"requirement {needing[0].id} names rule {rule_id!r} for message type {mt_id}, "
+                    f"but no rule file of it defines that id", location=where)
+
+    # -- validation -------------------------------------------------------------------------------
+
+    def validate(self, doc: XmlDocument | JsonDocument) -> Iterator[Finding]:
+        """Yield the findings of every check of this message type on `doc`."""
+        excerpts = Excerpts(doc)
+        yield from self._schema_findings(doc, excerpts)
+        if isinstance(doc, XmlDocument):
+            yield from self._schematron_findings(doc, excerpts)
+        else:
+            yield from self._json_rule_findings(doc, excerpts)
+        yield from self._builtin_findings(doc, excerpts)
+
+    def _schema_findings(self, doc: XmlDocument | JsonDocument, ex: Excerpts) -> Iterator[Finding]:
+        if not self._schema_reqs:
+            return
+        violations: list[SchemaViolation]
+        source = "xsd" if isinstance(doc, XmlDocument) else "json-schema"
+        if isinstance(doc, XmlDocument):
+            assert self._xsd is not None
+            violations = list(self._xsd.iter_violations(doc.tree))
+        else:
+            assert self._json_schema is not None
+            violations = list(self._json_schema.iter_violations(doc.value))
+        for req in self._schema_reqs:
+            if not violations:
+                yield Finding(req.id, Outcome.PASSED, Severity.INFO,
+                              Text(zh="报文符合模式", en="payload is valid against the schema"), source)
+                continue
+            for v in violations:
+                location = ex.locate(line=v.line, column=v.column, xpath=v.xpath, pointer=v.pointer)
+                yield Finding(
+                    req.id, Outcome.FAILED, _severity(req),
+                    Text(zh=f"不符合模式：{v.message}", en=f"schema violation: {v.message}"),
+                    source, location=location, hint=req.hint, excerpt=ex.excerpt(location),
+                )
+
+    def _schematron_findings(self, doc: XmlDocument, ex: Excerpts) -> Iterator[Finding]:
+        for compiled in self._schematrons:
+            wanted = [rid for rid in self._rule_reqs if rid in compiled.assertions]
+            if not wanted:
+                continue
+            try:
+                report = compiled.validate(doc.tree, name=doc.payload.name)
+            except RuleError as exc:
+                yield from self._broken_rules(wanted, f"schematron:{compiled.path.name}", exc)
+                continue
+            failed: dict[str, int] = defaultdict(int)
+            for failure in report.failures:
+                reqs = self._rule_reqs.get(failure.assertion_id)
+                if not reqs:
+                    continue
+                failed[failure.assertion_id] += 1
+                location = ex.locate(line=failure.line, xpath=failure.location)
+                for req in reqs:
+                    yield Finding(
+                        req.id, Outcome.FAILED, _severity(req), Text.same(failure.text.strip()),
+                        f"schematron:{failure.assertion_id}", location=location, hint=req.hint,
+                        excerpt=ex.excerpt(location),
+                    )
+            for rule_id in wanted:
+                if failed.get(rule_id):
+                    continue
+                fired = rule_id in report.fired_assertions
+                for req in self._rule_reqs[rule_id]:
+                    yield _quiet(req, rule_id, "schematron", fired)
+
+    def _json_rule_findings(self, doc: JsonDocument, ex: Excerpts) -> Iterator[Finding]:
+        for rule_set in self._rule_sets:
+            wanted = {r.id: r for r in rule_set.rules if r.id in self._rule_reqs}
+            if not wanted:
+                continue
+            fired: set[str] = set()
+            failed: set[str] = set()
+            findings: list[Finding] = []
+            try:
+                for outcome in rule_set.evaluate(doc.value):
+                    rule = wanted.get(outcome.rule_id)
+                    if rule is None:
+                        continue
+                    fired.add(outcome.rule_id)
+                    if not outcome.failed:
+                        continue
+                    failed.add(outcome.rule_id)
+                    location = ex.locate(pointer=outcome.pointer)
+                    for req in self._rule_reqs[outcome.rule_id]:
+                        findings.append(Finding(
+                            req.id, Outcome.FAILED, _severity(req), rule.message,
+                            f"json-rule:{outcome.rule_id}", location=location, hint=req.hint,
+                            excerpt=ex.excerpt(location),
+                        ))
+            except RuleError as exc:
+                yield from findings
+                yield from self._broken_rules(list(wanted), f"json-rules:{rule_set.path.name}", exc)
+                continue
+            yield from findings
+            for rule_id in wanted:
+                if rule_id not in failed:
+                    for req in self._rule_reqs[rule_id]:
+                        yield _quiet(req, rule_id, "json-rule", rule_id in fired)
+
+    def _broken_rules(self, rule_ids: list[str], source: str, exc: RuleError) -> Iterator[Finding]:
+        detail = exc.message + (f" (rule {exc.rule})" if exc.rule else "")
+        for rule_id in rule_ids:
+            for req in self._rule_reqs[rule_id]:
+                yield Finding(
+                    req.id, Outcome.CANT_TELL, Severity.ERROR,
+                    Text(zh=f"规则执行出错：{detail}", en=f"rule failed to run: {detail}"),
+                    source, processing_error=True,
+                )
+
+    def _builtin_findings(self, doc: XmlDocument | JsonDocument, ex: Excerpts) -> Iterator[Finding]:
+        for binding in self._builtins:
+            req = binding.requirement
+            source = f"check:{binding.check.name}"
+            checked = 0
+            problems_seen = False
+            for value, location in self._select(binding, doc, ex):
+                checked += 1
+                if not isinstance(value, str):
+                    problems_seen = True
+                    yield Finding(
+                        req.id, Outcome.FAILED, _severity(req),
+                        Text(zh=f"应为字符串，实为 {type(value).__name__}",
+                             en=f"expected a string, found {type(value).__name__}"),
+                        source, location=location, hint=req.hint, excerpt=ex.excerpt(location))
+                    continue
+                for problem in binding.check.run(value, binding.params, self._codes):
+                    problems_seen = True
+                    yield Finding(
+                        req.id, Outcome.FAILED, _severity(req), problem.message, source,
+                        location=location, hint=problem.hint or req.hint,
+                        excerpt=ex.excerpt(location))
+            if problems_seen:
+                continue
+            if checked:
+                yield Finding(req.id, Outcome.PASSED, Severity.INFO,
+                              Text(zh=f"检查了 {checked} 个值", en=f"{checked} value(s) checked"),
+                              source)
+            else:
+                yield Finding(req.id, Outcome.INAPPLICABLE, Severity.INFO,
+                              Text(zh="报文中没有该检查的目标", en="the payload has no value to check"),
+                              source)
+
+    def _select(self, binding: _BuiltinBinding, doc: XmlDocument | JsonDocument,
+                ex: Excerpts) -> Iterator[tuple[Any, Location]]:
+        if isinstance(doc, XmlDocument):
+            for value, element in select_xml(binding.selector, doc.root):
+                yield value, ex.locate(
+                    line=element.sourceline,
+                    xpath=readable_xpath(element, self.message_type.namespaces))
+        else:
+            for value, pointer in select_json(binding.selector, doc.value):
+                yield value, ex.locate(pointer=pointer)
+
+
+def _quiet(req: Requirement, rule_id: str, kind: str, fired: bool) -> Finding:
+    """The finding for a rule that did not fail: passed if its context matched, else inapplicable."""
+    if fired:
+        return Finding(req.id, Outcome.PASSED, Severity.INFO,
+                       Text(zh=f"规则 {rule_id} 成立", en=f"rule {rule_id} holds"), f"{kind}:{rule_id}")
+    return Finding(req.id, Outcome.INAPPLICABLE, Severity.INFO,
+                   Text(zh=f"规则 {rule_id} 的上下文在报文中不存在",
+                        en=f"the context of rule {rule_id} does not occur in the payload"),
+                   f"{kind}:{rule_id}")
+

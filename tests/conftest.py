@@ -1,0 +1,17 @@
+"""Shared fixtures: where the repository keeps its standards and fixture corpora."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+REPO = Path(__file__).resolve().parents[1]
+STANDARDS = REPO / "standards"
+FIXTURES = REPO / "fixtures"
+CORPORA = REPO.parent / "shared" / "corpora"
+
+
+@pytest.fixture(scope="session")
+def repo() -> Path:
+    return REPO
