@@ -35,6 +35,7 @@ def session(
     standard: str | Standard | None = None,
     *,
     class_id: str | None = None,
+    message_type: str | None = None,
     standards_path: Sequence[StrPath] | None = None,
     max_bytes: int = DEFAULT_MAX_BYTES,
 ) -> ValidationSession:
@@ -48,7 +49,8 @@ def session(
         if not standards:
             raise UsageError("no standards found; pass --standards-path or set "
                              "CONFORMANCE_STANDARDS_PATH")
-    return ValidationSession(standards, class_id=class_id, max_bytes=max_bytes)
+    return ValidationSession(standards, class_id=class_id, message_type=message_type,
+                             max_bytes=max_bytes)
 
 
 def validate(
@@ -56,6 +58,7 @@ def validate(
     *,
     standard: str | Standard | None = None,
     class_id: str | None = None,
+    message_type: str | None = None,
     jobs: int = 1,
     standards_path: Sequence[StrPath] | None = None,
     patterns: Sequence[str] = DEFAULT_PATTERNS,
@@ -69,6 +72,6 @@ def validate(
     missing = [str(p) for p in given if not p.exists()]
     if missing:
         raise UsageError(f"no such file or folder: {', '.join(missing)}")
-    compiled = session(standard, class_id=class_id, standards_path=standards_path,
-                       max_bytes=max_bytes)
+    compiled = session(standard, class_id=class_id, message_type=message_type,
+                       standards_path=standards_path, max_bytes=max_bytes)
     return validate_paths(compiled, iter_payload_paths(given, patterns), jobs=jobs)

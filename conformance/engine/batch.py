@@ -12,7 +12,6 @@ import os
 from collections.abc import Iterable, Iterator, Sequence
 from pathlib import Path
 
-from conformance.engine.payload import DEFAULT_MAX_BYTES
 from conformance.engine.results import PayloadResult
 from conformance.engine.session import ValidationSession
 from conformance.spec.manifest import load_standard
@@ -42,10 +41,12 @@ def iter_payload_paths(paths: Iterable[Path], patterns: Sequence[str] = DEFAULT_
 _worker_session: ValidationSession | None = None
 
 
-def _init_worker(folders: tuple[Path, ...], class_id: str | None, max_bytes: int) -> None:
+def _init_worker(folders: tuple[Path, ...], class_id: str | None, message_type: str | None,
+                 max_bytes: int) -> None:
     global _worker_session
     standards = [load_standard(folder) for folder in folders]
-    _worker_session = ValidationSession(standards, class_id=class_id, max_bytes=max_bytes)
+    _worker_session = ValidationSession(standards, class_id=class_id, message_type=message_type,
+                                        max_bytes=max_bytes)
 
 
 def _work(path: Path) -> PayloadResult:
@@ -67,6 +68,7 @@ def validate_paths(
     context = multiprocessing.get_context(method)
     with context.Pool(
         jobs, initializer=_init_worker,
-        initargs=(folders, session.class_id, session.max_bytes or DEFAULT_MAX_BYTES),
+        initargs=(folders, session.class_id, session.message_type,
+                  session.max_bytes),
     ) as pool:
         yield from pool.imap(_work, paths, chunksize=chunksize)

@@ -37,6 +37,7 @@ class ValidationSession:
         standards: Sequence[Standard],
         *,
         class_id: str | None = None,
+        message_type: str | None = None,
         max_bytes: int = DEFAULT_MAX_BYTES,
     ) -> None:
         if not standards:
@@ -47,7 +48,14 @@ class ValidationSession:
                 known = sorted({c for s in standards for c in s.classes})
                 raise UsageError(f"conformance class {class_id!r} is not defined by "
                                  f"{', '.join(lacking)}; classes: {', '.join(known)}")
+        if message_type is not None and (
+            len(standards) != 1 or message_type not in standards[0].message_types
+        ):
+            known = sorted(mt for s in standards for mt in s.message_types)
+            raise UsageError(f"message type {message_type!r} needs exactly one standard that "
+                             f"defines it; message types: {', '.join(known)}")
         self.standards = tuple(standards)
+        self.message_type = message_type
         self.class_id = class_id
         self.max_bytes = max_bytes
         self._recognizer = Recognizer(self.standards)
@@ -92,8 +100,17 @@ class ValidationSession:
                 f"0x{payload.data.lstrip()[0]:02x}",
                 message_zh="既不是 XML 也不是 JSON", location=payload.name, line=1, column=1,
             )
-        candidate = self._recognizer.recognise(doc)
-        standard, message_type = candidate.standard, candidate.message_type
+        if self.message_type is not None:
+            # Named by the caller: recognition is skipped, only the syntax must agree.
+            standard = self.standards[0]
+            message_type = standard.message_types[self.message_type]
+            if message_type.syntax.value != syntax:
+                raise RecognitionError(
+                    f"message type {message_type.id} is {message_type.syntax.value.upper()}, "
+                    f"the payload is {str(syntax).upper()}", location=payload.name)
+        else:
+            candidate = self._recognizer.recognise(doc)
+            standard, message_type = candidate.standard, candidate.message_type
         validator = self._validators[(standard.ref, message_type.id)]
         findings = tuple(validator.validate(doc))
         outcomes = requirement_outcomes(standard, message_type.id, findings)

@@ -182,37 +182,31 @@ class MessageTypeValidator:
 
     def _json_rule_findings(self, doc: JsonDocument, ex: Excerpts) -> Iterator[Finding]:
         for rule_set in self._rule_sets:
-            wanted = {r.id: r for r in rule_set.rules if r.id in self._rule_reqs}
-            if not wanted:
-                continue
-            fired: set[str] = set()
-            failed: set[str] = set()
-            findings: list[Finding] = []
-            try:
-                for outcome in rule_set.evaluate(doc.value):
-                    rule = wanted.get(outcome.rule_id)
-                    if rule is None:
-                        continue
-                    fired.add(outcome.rule_id)
+            for rule in rule_set.rules:
+                reqs = self._rule_reqs.get(rule.id)
+                if not reqs:
+                    continue
+                # One rule that breaks makes only its own requirements undecided.
+                try:
+                    outcomes = list(rule.evaluate(doc.value))
+                except RuleError as exc:
+                    yield from self._broken_rules([rule.id], f"json-rule:{rule.id}", exc)
+                    continue
+                failed = False
+                for outcome in outcomes:
                     if not outcome.failed:
                         continue
-                    failed.add(outcome.rule_id)
+                    failed = True
                     location = ex.locate(pointer=outcome.pointer)
-                    for req in self._rule_reqs[outcome.rule_id]:
-                        findings.append(Finding(
+                    for req in reqs:
+                        yield Finding(
                             req.id, Outcome.FAILED, _severity(req), rule.message,
-                            f"json-rule:{outcome.rule_id}", location=location, hint=req.hint,
+                            f"json-rule:{rule.id}", location=location, hint=req.hint,
                             excerpt=ex.excerpt(location),
-                        ))
-            except RuleError as exc:
-                yield from findings
-                yield from self._broken_rules(list(wanted), f"json-rules:{rule_set.path.name}", exc)
-                continue
-            yield from findings
-            for rule_id in wanted:
-                if rule_id not in failed:
-                    for req in self._rule_reqs[rule_id]:
-                        yield _quiet(req, rule_id, "json-rule", rule_id in fired)
+                        )
+                if not failed:
+                    for req in reqs:
+                        yield _quiet(req, rule.id, "json-rule", bool(outcomes))
 
     def _broken_rules(self, rule_ids: list[str], source: str, exc: RuleError) -> Iterator[Finding]:
         detail = exc.message + (f" (rule {exc.rule})" if exc.rule else "")

@@ -52,6 +52,8 @@ def parse_xml(payload: Payload) -> XmlDocument:
         message = _LINE_SUFFIX.sub("", exc.msg or str(exc))
         if message.startswith("Excessive depth"):
             message = "elements nested deeper than 256 levels (limit for payloads)"
+        elif "amplification" in message:
+            message = "entity expansion exceeds the amplification limit (an entity bomb?)"
         raise PayloadError(
             f"not well-formed XML: {message}",
             message_zh=f"XML 格式不正确：{message}",

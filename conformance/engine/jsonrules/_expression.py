@@ -1,0 +1,802 @@
+"""Compiler of the rule language: a JSON expression becomes a tree of Python closures.
+
+Everything that can be decided from the expression alone is decided here, once, when the rule
+file loads: operator names, arities, `var` paths, regular expressions, depth and size. Evaluation
+then only walks closures; it defines a result for every operator on every JSON type and raises
+nothing but RuleError (step budget, oversized strings).
+"""
+
+from __future__ import annotations
+
+import importlib
+import math
+import re
+from collections.abc import Callable, Sequence
+from typing import Any
+
+from conformance.core.errors import RuleError, SpecError
+from conformance.engine.jsonrules._values import (
+    MAX_STEPS,
+    MAX_STRING_LENGTH,
+    Env,
+    as_index,
+    number,
+    scalar_text,
+    strict_equal,
+    truthy,
+)
+
+MAX_DEPTH = 64
+MAX_NODES = 10_000
+MAX_PATTERN_LENGTH = 512
+MAX_MATCH_SUBJECT = 100_000
+
+Evaluator = Callable[[Any, Env], Any]
+
+
+class _Problem(Exception):
+    """A defect of an expression, found while compiling; `path` points into the expression."""
+
+    def __init__(self, message: str, path: str) -> None:
+        super().__init__(message)
+        self.message = message
+        self.path = path
+
+
+_MISSING = object()
+Segment = tuple[str, int]  # (object key, array index or -1)
+
+
+def parse_path(path: str) -> tuple[Segment, ...]:
+    """Dotted `var` path -> segments; a segment of canonical digits also indexes arrays."""
+    if path == "":
+        return ()
+    segments = []
+    for part in path.split("."):
+        canonical = part.isascii() and part.isdigit() and (part == "0" or part[0] != "0")
+        segments.append((part, int(part) if canonical else -1))
+    return tuple(segments)
+
+
+def lookup(data: Any, segments: tuple[Segment, ...]) -> Any:
+    """The value at `segments` below `data`, or _MISSING."""
+    for key, index in segments:
+        kind = type(data)
+        if kind is dict:
+            data = data.get(key, _MISSING)
+            if data is _MISSING:
+                return _MISSING
+        elif kind is list and 0 <= index < len(data):
+            data = data[index]
+        else:
+            return _MISSING
+    return data
+
+
+class Expression:
+    """A compiled expression: `evaluate(data)` gives its value on a context node."""
+
+    __slots__ = ("_function", "cost", "depth", "source")
+
+    def __init__(self, source: Any, function: Evaluator, cost: int, depth: int) -> None:
+        self.source = source
+        self._function = function
+        self.cost = cost
+        self.depth = depth
+
+    def evaluate(self, data: Any, *, root: Any = _MISSING, max_steps: int = MAX_STEPS) -> Any:
+        """Value of the expression with `data` as context node (and `root` as document root)."""
+        # Every operator node is paid for up front; loops and comparisons pay per item as they go.
+        env = Env(data if root is _MISSING else root, max_steps)
+        env.steps -= self.cost
+        if env.steps < 0:
+            env.exhausted()
+        return self._function(data, env)
+
+    def evaluator(self, root: Any, *, max_steps: int = MAX_STEPS) -> Callable[[Any], Any]:
+        """A function giving the value on one context node after another of the document `root`."""
+        # One Env for all nodes of a document, its budget reset per node: evaluating a rule on
+        # many nodes then costs no allocation beyond what the operators make.
+        env = Env(root, max_steps)
+        function = self._function
+        start = max_steps - self.cost
+
+        def run(data: Any) -> Any:
+            env.steps = start
+            if start < 0:
+                env.exhausted()
+            return function(data, env)
+
+        return run
+
+    def __repr__(self) -> str:
+        return f"Expression({self.source!r})"
+
+
+def compile_expression(
+    source: Any, *, field: str = "expression", location: str | None = None
+) -> Expression:
+    """Compile a JSON expression; SpecError naming `field` and the spot in the expression."""
+    compiler = _Compiler()
+    try:
+        function = compiler.compile(source, "", 1)
+    except _Problem as problem:
+        raise SpecError(
+            f"{field}: {problem.message} (at {problem.path or '/'} in the expression)",
+            location=location,
+        ) from None
+    return Expression(source, function, compiler.cost, compiler.depth)
+
+
+def _literal(value: Any) -> Evaluator:
+    def literal(data: Any, env: Env) -> Any:
+        return value
+
+    return literal
+
+
+Builder = Callable[["_Compiler", list[Any], str, int], Evaluator]
+# name -> (minimum arity, maximum arity or None, builder)
+_OPERATORS: dict[str, tuple[int, int | None, Builder]] = {}
+_LEFT_OUT = {
+    "==": "'==' coerces types in JsonLogic and is not in this profile: use '==='",
+    "!=": "'!=' coerces types in JsonLogic and is not in this profile: use '!=='",
+}
+
+
+def _operator(name: str, minimum: int, maximum: int | None) -> Callable[[Builder], Builder]:
+    def register(builder: Builder) -> Builder:
+        _OPERATORS[name] = (minimum, maximum, builder)
+        return builder
+
+    return register
+
+
+def operators() -> tuple[str, ...]:
+    """Names of the operators of the language, sorted."""
+    return tuple(sorted(_OPERATORS))
+
+
+class _Compiler:
+    def __init__(self) -> None:
+        self.nodes = 0  # every JSON value of the expression, bounded against alias bombs in YAML
+        self.cost = 0  # operator nodes and array literals: what one evaluation runs at most once
+        self.depth = 0
+
+    def compile(self, source: Any, path: str, depth: int) -> Evaluator:
+        self.nodes += 1
+        if self.nodes > MAX_NODES:
+            raise _Problem(f"expression has more than {MAX_NODES} nodes", path)
+        if depth > MAX_DEPTH:
+            raise _Problem(f"expression is nested deeper than {MAX_DEPTH} levels", path)
+        self.depth = max(self.depth, depth)
+        kind = type(source)
+        if kind is dict:
+            return self._operation(source, path, depth)
+        if kind is list:
+            self.cost += 1
+            items = tuple(
+                self.compile(item, f"{path}/{i}", depth + 1) for i, item in enumerate(source)
+            )
+            if all(type(item) is not dict and type(item) is not list for item in source):
+                # An array of literals is built once: no operator mutates a value it is given.
+                return _literal(list(source))
+
+            def array(data: Any, env: Env) -> Any:
+                return [item(data, env) for item in items]
+
+            return array
+        self.check_literal(source, path)
+        return _literal(source)
+
+    def check_literal(self, value: Any, path: str) -> None:
+        kind = type(value)
+        if value is None or kind is str or kind is bool or kind is int:
+            return
+        if kind is float:
+            if not math.isfinite(value):
+                raise _Problem(f"{value!r} is not a JSON number", path)
+            return
+        # YAML has types JSON lacks: an unquoted 2024-01-01 is a date, !!binary gives bytes.
+        raise _Problem(
+            f"{value!r} is a YAML {kind.__name__}, not a JSON value: quote it if text is meant",
+            path,
+        )
+
+    def _operation(self, source: dict[Any, Any], path: str, depth: int) -> Evaluator:
+        if len(source) != 1:
+            raise _Problem(
+                "an operation is an object with exactly one key, the operator; object literals "
+                f"are not part of the language (found keys {sorted(map(str, source))})",
+                path,
+            )
+        ((name, raw_args),) = source.items()
+        where = f"{path}/{name}"
+        if not isinstance(name, str):
+            raise _Problem(f"operator {name!r} is not a string", path)
+        if name in _LEFT_OUT:
+            raise _Problem(_LEFT_OUT[name], where)
+        if name not in _OPERATORS:
+            raise _Problem(
+                f"unknown operator {name!r}; operators: {', '.join(operators())}", where
+            )
+        minimum, maximum, builder = _OPERATORS[name]
+        # JsonLogic: a single argument may be written without the array.
+        args = raw_args if type(raw_args) is list else [raw_args]
+        if len(args) < minimum or (maximum is not None and len(args) > maximum):
+            expected = (
+                f"{minimum}" if minimum == maximum
+                else f"{minimum} or more" if maximum is None
+                else f"{minimum} to {maximum}"
+            )
+            raise _Problem(f"'{name}' takes {expected} arguments, found {len(args)}", where)
+        self.cost += 1
+        return builder(self, args, where, depth + 1)
+
+    def each(self, args: Sequence[Any], path: str, depth: int) -> tuple[Evaluator, ...]:
+        return tuple(self.compile(arg, f"{path}/{i}", depth) for i, arg in enumerate(args))
+
+    def body(self, source: Any, path: str, depth: int) -> tuple[Evaluator, int]:
+        """Compile a loop body; also return its cost, charged once per item it runs for."""
+        before = self.cost
+        function = self.compile(source, path, depth)
+        return function, self.cost - before + 1
+
+    def path_literal(self, value: Any, path: str) -> str:
+        if type(value) is int and value >= 0:
+            return str(value)
+        if type(value) is not str:
+            raise _Problem(f"a path must be a literal string, found {value!r}", path)
+        return value
+
+
+# --- data access ---------------------------------------------------------------------------------
+
+
+def _access(
+    compiler: _Compiler, args: list[Any], path: str, depth: int, *, root: bool
+) -> Evaluator:
+    segments = parse_path(compiler.path_literal(args[0], f"{path}/0")) if args else ()
+    default = compiler.compile(args[1], f"{path}/1", depth) if len(args) > 1 else None
+
+    if root:
+        def from_root(data: Any, env: Env) -> Any:
+            value = lookup(env.root, segments)
+            if value is _MISSING:
+                return None if default is None else default(data, env)
+            return value
+
+        return from_root
+    if default is None and len(segments) == 1:
+        # The commonest shape, {"var": "name"}, without the loop.
+        ((key, index),) = segments
+
+        def var_one(data: Any, env: Env) -> Any:
+            kind = type(data)
+            if kind is dict:
+                return data.get(key)
+            if kind is list and 0 <= index < len(data):
+                return data[index]
+            return None
+
+        return var_one
+
+    if default is None:
+
+        def var_path(data: Any, env: Env) -> Any:
+            # lookup() inlined: this closure runs once per context node and per loop item.
+            for key, index in segments:
+                kind = type(data)
+                if kind is dict:
+                    data = data.get(key, _MISSING)
+                    if data is _MISSING:
+                        return None
+                elif kind is list and 0 <= index < len(data):
+                    data = data[index]
+                else:
+                    return None
+            return data
+
+        return var_path
+
+    def var(data: Any, env: Env) -> Any:
+        value = lookup(data, segments)
+        if value is _MISSING:
+            return None if default(data, env)
+        return value
+
+    return var
+
+
+@_operator("var", 0, 2)
+def _var(compiler: _Compiler, args: list[Any], path: str, depth: int) -> Evaluator:
+    return _access(compiler, args, path, depth, root=False)
+
+
+@_operator("root", 0, 2)
+def _root(compiler: _Compiler, args: list[Any], path: str, depth: int) -> Evaluator:
+    return _access(compiler, args, path, depth, root=True)
+
+
+@_operator("missing", 1, None)
+def _missing(compiler: _Compiler, args: list[Any], path: str, depth: int) -> Evaluator:
+    if len(args) == 1 and type(args[0]) is list:
+        args, path = args[0], f"{path}/0"
+    paths = tuple(
+        (text, parse_path(text))
+        for text in (compiler.path_literal(a, f"{path}/{i}") for i, a in enumerate(args))
+    )
+
+    def missing(data: Any, env: Env) -> Any:
+        absent = []
+        for text, segments in paths:
+            value = lookup(data, segments)
+            if value is _MISSING or value is None or value == "":
+                absent.append(text)
+        return absent
+
+    return missing
+
+
+# --- logic ---------------------------------------------------------------------------------------
+
+
+@_operator("if", 2, None)
+def _if(compiler: _Compiler, args: list[Any], path: str, depth: int) -> Evaluator:
+    parts = compiler.each(args, path, depth)
+    if len(parts) == 3:
+        guard, then, otherwise = parts
+
+        def if3(data: Any, env: Env) -> Any:
+            return then(data, env) if truthy(guard(data, env)) else otherwise(data, env)
+
+        return if3
+    count = len(parts)
+
+    def if_chain(data: Any, env: Env) -> Any:
+        i = 0
+        while i + 1 < count:
+            if truthy(parts[i](data, env)):
+                return parts[i + 1](data, env)
+            i += 2
+        return parts[-1](data, env) if count % 2 else None
+
+    return if_chain
+
+
+@_operator("===", 2, 2)
+def _equal(compiler: _Compiler, args: list[Any], path: str, depth: int) -> Evaluator:
+    left, right = compiler.each(args, path, depth)
+
+    def equal(data: Any, env: Env) -> Any:
+        return strict_equal(left(data, env), right(data, env), env)
+
+    return equal
+
+
+@_operator("!==", 2, 2)
+def _not_equal(compiler: _Compiler, args: list[Any], path: str, depth: int) -> Evaluator:
+    left, right = compiler.each(args, path, depth)
+
+    def not_equal(data: Any, env: Env) -> Any:
+        return not strict_equal(left(data, env), right(data, env), env)
+
+    return not_equal
+
+
+@_operator("!", 1, 1)
+def _not(compiler: _Compiler, args: list[Any], path: str, depth: int) -> Evaluator:
+    (operand,) = compiler.each(args, path, depth)
+
+    def negation(data: Any, env: Env) -> Any:
+        return not truthy(operand(data, env))
+
+    return negation
+
+
+@_operator("!!", 1, 1)
+def _bool(compiler: _Compiler, args: list[Any], path: str, depth: int) -> Evaluator:
+    (operand,) = compiler.each(args, path, depth)
+
+    def boolean(data: Any, env: Env) -> Any:
+        return truthy(operand(data, env))
+
+    return boolean
+
+
+@_operator("and", 1, None)
+def _and(compiler: _Compiler, args: list[Any], path: str, depth: int) -> Evaluator:
+    parts = compiler.each(args, path, depth)
+
+    def conjunction(data: Any, env: Env) -> Any:
+        value = None
+        for part in parts:
+            value = part(data, env)
+            if not truthy(value):
+                return value
+        return value
+
+    return conjunction
+
+
+@_operator("or", 1, None)
+def _or(compiler: _Compiler, args: list[Any], path: str, depth: int) -> Evaluator:
+    parts = compiler.each(args, path, depth)
+
+    def disjunction(data: Any, env: Env) -> Any:
+        value = None
+        for part in parts:
+            value = part(data, env)
+            if truthy(value):
+                return value
+        return value
+
+    return disjunction
+
+
+# --- comparison ----------------------------------------------------------------------------------
+
+
+def _comparable(a: Any, b: Any) -> bool:
+    ka, kb = type(a), type(b)
+    return ((ka is int or ka is float) and (kb is int or kb is float)) or (ka is str and kb is str)
+
+
+def _comparison(name: str, test: Callable[[Any, Any], bool]) -> None:
+    def build(compiler: _Compiler, args: list[Any], path: str, depth: int) -> Evaluator:
+        parts = compiler.each(args, path, depth)
+        if len(parts) == 2:
+            left, right = parts
+
+            def compare(data: Any, env: Env) -> Any:
+                a, b = left(data, env), right(data, env)
+                return _comparable(a, b) and test(a, b)
+
+            return compare
+        first, middle, last = parts
+
+        def between(data: Any, env: Env) -> Any:
+            a, b, c = first(data, env), middle(data, env), last(data, env)
+            return _comparable(a, b) and _comparable(b, c) and test(a, b) and test(b, c)
+
+        return between
+
+    _operator(name, 2, 3)(build)
+
+
+_comparison("<", lambda a, b: a < b)
+_comparison("<=", lambda a, b: a <= b)
+_comparison(">", lambda a, b: a > b)
+_comparison(">=", lambda a, b: a >= b)
+
+
+# --- arithmetic ----------------------------------------------------------------------------------
+
+
+@_operator("+", 1, None)
+def _plus(compiler: _Compiler, args: list[Any], path: str, depth: int) -> Evaluator:
+    parts = compiler.each(args, path, depth)
+
+    def plus(data: Any, env: Env) -> Any:
+        total: int | float = 0
+        for part in parts:
+            value = part(data, env)
+            kind = type(value)
+            if kind is not int and kind is not float:
+                return None
+            total += value
+        return number(total)
+
+    return plus
+
+
+@_operator("*", 1, None)
+def _times(compiler: _Compiler, args: list[Any], path: str, depth: int) -> Evaluator:
+    parts = compiler.each(args, path, depth)
+
+    def times(data: Any, env: Env) -> Any:
+        product: int | float | None = 1
+        for part in parts:
+            value = part(data, env)
+            kind = type(value)
+            if product is None or (kind is not int and kind is not float):
+                return None
+            # Normalised at each step so integers never grow past INT_LIMIT * INT_LIMIT.
+            product = number(product * value)
+        return product
+
+    return times
+
+
+def _numbers(*values: Any) -> bool:
+    for value in values:
+        kind = type(value)
+        if kind is not int and kind is not float:
+            return False
+    return True
+
+
+@_operator("-", 1, 2)
+def _minus(compiler: _Compiler, args: list[Any], path: str, depth: int) -> Evaluator:
+    parts = compiler.each(args, path, depth)
+    if len(parts) == 1:
+        (operand,) = parts
+
+        def negate(data: Any, env: Env) -> Any:
+            value = operand(data, env)
+            return number(-value) if _numbers(value) else None
+
+        return negate
+    left, right = parts
+
+    def minus(data: Any, env: Env) -> Any:
+        a, b = left(data, env), right(data, env)
+        return number(a - b) if _numbers(a, b) else None
+
+    return minus
+
+
+@_operator("/", 2, 2)
+def _divide(compiler: _Compiler, args: list[Any], path: str, depth: int) -> Evaluator:
+    left, right = compiler.each(args, path, depth)
+
+    def divide(data: Any, env: Env) -> Any:
+        a, b = left(data, env), right(data, env)
+        if not _numbers(a, b) or b == 0:
+            return None
+        if type(a) is int and type(b) is int:
+            quotient, remainder = divmod(a, b)
+            if remainder == 0:
+                return number(quotient)
+        try:
+            return number(a / b)
+        except OverflowError:  # int / int whose quotient exceeds the double range
+            return None
+
+    return divide
+
+
+@_operator("%", 2, 2)
+def _remainder(compiler: _Compiler, args: list[Any], path: str, depth: int) -> Evaluator:
+    left, right = compiler.each(args, path, depth)
+
+    def remainder(data: Any, env: Env) -> Any:
+        a, b = left(data, env), right(data, env)
+        if not _numbers(a, b) or b == 0:
+            return None
+        # JavaScript's %: the result has the sign of the dividend (Python's % follows the divisor).
+        if type(a) is int and type(b) is int:
+            result = abs(a) % abs(b)
+            return number(-result if a < 0 else result)
+        try:
+            return number(math.fmod(a, b))
+        except (ValueError, OverflowError):  # infinities cannot come from JSON; be total anyway
+            return None
+
+    return remainder
+
+
+def _extreme(name: str, pick: Callable[[Sequence[Any]], Any]) -> None:
+    def build(compiler: _Compiler, args: list[Any], path: str, depth: int) -> Evaluator:
+        parts = compiler.each(args, path, depth)
+
+        def extreme(data: Any, env: Env) -> Any:
+            values = [part(data, env) for part in parts]
+            return pick(values) if _numbers(*values) else None
+
+        return extreme
+
+    _operator(name, 1, None)(build)
+
+
+_extreme("max", max)
+_extreme("min", min)
+
+
+# --- strings and arrays --------------------------------------------------------------------------
+
+
+@_operator("in", 2, 2)
+def _in(compiler: _Compiler, args: list[Any], path: str, depth: int) -> Evaluator:
+    needle_of, haystack_of = compiler.each(args, path, depth)
+
+    def contains(data: Any, env: Env) -> Any:
+        needle, haystack = needle_of(data, env), haystack_of(data, env)
+        kind = type(haystack)
+        if kind is str:
+            return type(needle) is str and needle in haystack
+        if kind is not list:
+            return False
+        env.steps -= len(haystack)
+        if env.steps < 0:
+            env.exhausted()
+        if type(needle) is str or needle is None:
+            # Python's == is already strict between a str (or None) and any JSON value.
+            return needle in haystack
+        return any(strict_equal(needle, item, env) for item in haystack)
+
+    return contains
+
+
+@_operator("cat", 1, None)
+def _cat(compiler: _Compiler, args: list[Any], path: str, depth: int) -> Evaluator:
+    parts = compiler.each(args, path, depth)
+
+    def concatenate(data: Any, env: Env) -> Any:
+        texts = []
+        length = 0
+        for part in parts:
+            text = scalar_text(part(data, env))
+            if text is None:
+                return None
+            length += len(text)
+            if length > MAX_STRING_LENGTH:
+                raise RuleError(f"'cat' result longer than {MAX_STRING_LENGTH} characters")
+            texts.append(text)
+        return "".join(texts)
+
+    return concatenate
+
+
+@_operator("substr", 2, 3)
+def _substr(compiler: _Compiler, args: list[Any], path: str, depth: int) -> Evaluator:
+    parts = compiler.each(args, path, depth)
+    source_of, start_of = parts[0], parts[1]
+    length_of = parts[2] if len(parts) == 3 else None
+
+    def substring(data: Any, env: Env) -> Any:
+        source, start = source_of(data, env), as_index(start_of(data, env))
+        if type(source) is not str or start is None:
+            return None
+        result: str = source[start:]
+        if length_of is not None:
+            length = as_index(length_of(data, env))
+            if length is None:
+                return None
+            result = result[:length]  # a negative length drops characters from the end
+        return result
+
+    return substring
+
+
+@_operator("count", 1, 1)
+def _count(compiler: _Compiler, args: list[Any], path: str, depth: int) -> Evaluator:
+    (operand,) = compiler.each(args, path, depth)
+
+    def count(data: Any, env: Env) -> Any:
+        value = operand(data, env)
+        kind = type(value)
+        return len(value) if kind is list or kind is str else None
+
+    return count
+
+
+def _quantifier(name: str, *, empty: bool, stop_at: bool, stopped: bool) -> None:
+    """An item whose truthiness is `stop_at` ends the loop with `stopped`; else `not stopped`."""
+
+    def build(compiler: _Compiler, args: list[Any], path: str, depth: int) -> Evaluator:
+        items_of = compiler.compile(args[0], f"{path}/0", depth)
+        predicate, cost = compiler.body(args[1], f"{path}/1", depth)
+
+        def quantify(data: Any, env: Env) -> Any:
+            items = items_of(data, env)
+            if type(items) is not list or not items:
+                return empty
+            for item in items:
+                env.steps -= cost
+                if env.steps < 0:
+                    env.exhausted()
+                if truthy(predicate(item, env)) is stop_at:
+                    return stopped
+            return not stopped
+
+        return quantify
+
+    _operator(name, 2, 2)(build)
+
+
+# JsonLogic's "all" is false on an empty (or absent) array; kept for compatibility, documented.
+_quantifier("all", empty=False, stop_at=False, stopped=False)
+_quantifier("some", empty=False, stop_at=True, stopped=True)
+_quantifier("none", empty=True, stop_at=True, stopped=False)
+
+
+@_operator("reduce", 3, 3)
+def _reduce(compiler: _Compiler, args: list[Any], path: str, depth: int) -> Evaluator:
+    items_of = compiler.compile(args[0], f"{path}/0", depth)
+    step, cost = compiler.body(args[1], f"{path}/1", depth)
+    initial_of = compiler.compile(args[2], f"{path}/2", depth)
+
+    def reduce(data: Any, env: Env) -> Any:
+        items = items_of(data, env)
+        accumulator = initial_of(data, env)
+        if type(items) is not list:
+            return accumulator
+        for item in items:
+            env.steps -= cost
+            if env.steps < 0:
+                env.exhausted()
+            accumulator = step({"current": item, "accumulator": accumulator}, env)
+        return accumulator
+
+    return reduce
+
+
+# --- regular expressions -------------------------------------------------------------------------
+
+# sre's parser is private, so it is looked up at run time: if a later Python drops it, the
+# structural screen below is skipped and the length limits still hold.
+try:
+    _sre_parser: Any = importlib.import_module("re._parser")
+except ImportError:  # pragma: no cover - depends on the Python version
+    _sre_parser = None
+_REPEATS = {"MAX_REPEAT", "MIN_REPEAT", "POSSESSIVE_REPEAT"}
+
+
+def _backtracking_risk(items: Any, repeated: bool) -> str | None:
+    """Why a parsed pattern may backtrack exponentially (Python's re has no time limit), or None.
+
+    Refused: back-references, and inside a group repeated a variable number of times, another
+    variable repeat or an alternation: the shapes of (a+)+, (a*)*, (a|ab)* behind ReDoS.
+    """
+    for op, av in items:
+        name = str(op)
+        if name in ("GROUPREF", "GROUPREF_EXISTS"):
+            return "back-references are not allowed"
+        if name in _REPEATS:
+            low, high, sub = av
+            variable = low != high
+            if repeated and variable:
+                return "a variable repeat inside a repeated group is not allowed"
+            problem = _backtracking_risk(sub, repeated or (variable and high > 1))
+        elif name == "BRANCH":
+            if repeated:
+                return "an alternation inside a repeated group is not allowed"
+            problem = None
+            for branch in av[1]:
+                problem = problem or _backtracking_risk(branch, repeated)
+        elif name == "SUBPATTERN":
+            problem = _backtracking_risk(av[-1], repeated)
+        elif name in ("ASSERT", "ASSERT_NOT"):
+            problem = _backtracking_risk(av[1], repeated)
+        elif name == "ATOMIC_GROUP":
+            problem = _backtracking_risk(av, repeated)
+        else:
+            problem = None
+        if problem:
+            return problem
+    return None
+
+
+def compile_pattern(pattern: Any, path: str = "") -> re.Pattern[str]:
+    """Compile a `match` pattern (literal, bounded, screened); _Problem when unacceptable."""
+    if type(pattern) is not str:
+        raise _Problem(f"the pattern of 'match' must be a literal string, found {pattern!r}", path)
+    if len(pattern) > MAX_PATTERN_LENGTH:
+        raise _Problem(f"pattern longer than {MAX_PATTERN_LENGTH} characters", path)
+    try:
+        compiled = re.compile(pattern, re.ASCII)
+    except re.error as exc:
+        raise _Problem(f"invalid regular expression {pattern!r}: {exc}", path) from None
+    if _sre_parser is not None:
+        problem = _backtracking_risk(_sre_parser.parse(pattern, re.ASCII), False)
+        if problem:
+            raise _Problem(f"pattern {pattern!r}: {problem} (it could backtrack for ever)", path)
+    return compiled
+
+
+@_operator("match", 2, 2)
+def _match(compiler: _Compiler, args: list[Any], path: str, depth: int) -> Evaluator:
+    subject_of = compiler.compile(args[0], f"{path}/0", depth)
+    compiler.nodes += 1
+    fullmatch = compile_pattern(args[1], f"{path}/1").fullmatch
+
+    def match(data: Any, env: Env) -> Any:
+        subject = subject_of(data, env)
+        if type(subject) is not str:
+            return False
+        if len(subject) > MAX_MATCH_SUBJECT:
+            raise RuleError(f"'match' subject longer than {MAX_MATCH_SUBJECT} characters")
+        return fullmatch(subject) is not None
+
+    return match

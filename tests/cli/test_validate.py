@@ -1,0 +1,156 @@
+"""`conform validate` as a user meets it: output, exit codes, JSON format, hostile input, jobs."""
+
+from __future__ import annotations
+
+import json
+import os
+from pathlib import Path
+from typing import Any
+
+import jsonschema
+import pytest
+import yaml
+from click.testing import CliRunner
+
+from conformance.cli import cli
+from tests.conftest import FIXTURES, REPO
+
+BUNDLE_FIXTURES = FIXTURES / "egov-exchange-envelope" / "1.0.0"
+STD = "egov-exchange-envelope@1.0.0"
+
+
+def _cases() -> list[dict[str, Any]]:
+    return yaml.safe_load((BUNDLE_FIXTURES / "manifest.yaml").read_text("utf-8"))["cases"]
+
+
+def _first(pred: Any) -> Path:
+    return BUNDLE_FIXTURES / next(c["file"] for c in _cases() if pred(c))
+
+
+def conformant(suffix: str) -> Path:
+    return _first(lambda c: not c.get("error") and c["file"].endswith(suffix) and not c.get("fails")
+                  and all(v == "conformant" for v in c["verdicts"].values()))
+
+
+def failing(suffix: str) -> tuple[Path, str]:
+    case = next(c for c in _cases() if not c.get("error") and c["file"].endswith(suffix)
+                and c.get("fails") and c["verdicts"].get("full") == "not-conformant")
+    return BUNDLE_FIXTURES / case["file"], case["fails"][0]
+
+
+def run(*args: str) -> Any:
+    return CliRunner().invoke(cli, list(args), catch_exceptions=False)
+
+
+@pytest.mark.parametrize("suffix", [".xml", ".json"])
+def test_conformant_payload_exits_0(suffix: str) -> None:
+    result = run("validate", str(conformant(suffix)))
+    assert result.exit_code == 0, result.output
+    assert result.output.startswith("PASS")
+    assert "1 conformant" in result.output
+
+
+@pytest.mark.parametrize("suffix", [".xml", ".json"])
+def test_failure_shows_requirement_statement_location_excerpt(suffix: str) -> None:
+    path, requirement = failing(suffix)
+    result = run("validate", str(path))
+    assert result.exit_code == 1, result.output
+    assert result.output.startswith("FAIL")
+    assert requirement in result.output
+    assert "line " in result.output
+    assert (" | " in result.output), "a source excerpt is shown"
+    zh = run("validate", "--lang", "zh", str(path))
+    assert "不符合" in zh.output
+
+
+def test_json_output_follows_its_schema() -> None:
+    schema = json.loads((REPO / "conformance" / "reports" / "validation-results.schema.json").read_text())
+    path, requirement = failing(".json")
+    result = run("validate", "--format", "json", str(conformant(".xml")), str(path))
+    assert result.exit_code == 1
+    data = json.loads(result.output)
+    jsonschema.Draft202012Validator(schema).validate(data)
+    assert data["summary"] == {"payloads": 2, "conformant": 1, "not-conformant": 1, "error": 0}
+    failed = data["payloads"][1]
+    assert failed["outcomes"][requirement] == "failed"
+    assert any(f["requirement"] == requirement and "line" in f["location"] for f in failed["findings"])
+
+
+def test_jobs_2_gives_the_same_results_as_jobs_1() -> None:
+    one = run("validate", "--format", "json", "--jobs", "1", str(BUNDLE_FIXTURES))
+    two = run("validate", "--format", "json", "--jobs", "2", str(BUNDLE_FIXTURES))
+    assert one.exit_code == two.exit_code == 1
+    assert one.output == two.output
+
+
+def test_hostile_payloads_do_not_stop_the_run(tmp_path: Path) -> None:
+    (tmp_path / "a-good.xml").write_bytes(conformant(".xml").read_bytes())
+    (tmp_path / "b-xxe.xml").write_bytes(
+        b'<?xml version="1.0"?><!DOCTYPE r [<!ENTITY x SYSTEM "file:///etc/passwd">]><r>&x;</r>')
+    (tmp_path / "c-empty.json").write_bytes(b"")
+    (tmp_path / "d-binary.xml").write_bytes(bytes(range(256)) * 4)
+    (tmp_path / "e-dir.xml").mkdir()
+    (tmp_path / "e-dir.xml" / "f-latin1.json").write_bytes(b'{"a": "\xe9"}')
+    huge = tmp_path / "g-huge.xml"
+    with huge.open("wb") as handle:  # sparse: 100 MB on paper, nothing on disk, never read
+        handle.truncate(100 * 1024 * 1024)
+    (tmp_path / "h-good.json").write_bytes(conformant(".json").read_bytes())
+    result = run("validate", "--format", "json", str(tmp_path))
+    assert result.exit_code == 1
+    data = json.loads(result.output)
+    verdicts = {Path(p["name"]).name: p["verdict"] for p in data["payloads"]}
+    assert verdicts == {
+        "a-good.xml": "conformant", "b-xxe.xml": "error", "c-empty.json": "error",
+        "d-binary.xml": "error", "f-latin1.json": "error", "g-huge.xml": "error",
+        "h-good.json": "conformant",
+    }
+    messages = {Path(p["name"]).name: p["findings"][0]["message"]["en"]
+                for p in data["payloads"] if p["verdict"] == "error"}
+    assert "DOCTYPE" in messages["b-xxe.xml"]
+    assert "over the limit" in messages["g-huge.xml"]
+    assert "UTF-8" in messages["f-latin1.json"]
+    assert "root:" not in result.output  # /etc/passwd never leaks
+
+
+def test_unrecognised_payload_lists_candidates(tmp_path: Path) -> None:
+    other = tmp_path / "other.xml"
+    other.write_text('<Invoice xmlns="urn:example"/>')
+    result = run("validate", str(other))
+    assert result.exit_code == 1
+    assert "candidates" in result.output and STD in result.output
+
+
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [
+        (["validate", "nope/absent.xml"], "no such file or folder"),
+        (["validate", "--standard", "no-such-standard", "x"], "no such file"),
+        (["validate", "--standard", "no-such-standard", "README.md"], "no standard 'no-such-standard'"),
+        (["validate", "--standard", f"{STD.split('@')[0]}@9.9.9", "README.md"], "has no version"),
+        (["validate", "--class", "ghost", "README.md"], "conformance class 'ghost'"),
+    ],
+)
+def test_usage_and_spec_errors_exit_2(args: list[str], message: str) -> None:
+    os.chdir(REPO)
+    result = CliRunner().invoke(cli, args)
+    assert result.exit_code == 2, result.output
+    assert message in result.output
+    assert "Traceback" not in result.output
+
+
+def test_empty_payload_set_exits_2(tmp_path: Path) -> None:
+    result = CliRunner().invoke(cli, ["validate", str(tmp_path)])
+    assert result.exit_code == 2
+    assert "no payloads found" in result.output
+
+
+def test_standards_list_and_show() -> None:
+    listing = run("standards", "list")
+    assert STD in listing.output and "reference specification" in listing.output
+    shown = run("standards", "show", STD)
+    assert shown.exit_code == 0
+    assert "conformance classes:" in shown.output and "EXC-001" in shown.output
+    data = json.loads(run("standards", "show", STD, "--format", "json").output)
+    assert data["id"] == STD.split("@")[0] and len(data["requirements"]) >= 20
+    zh = run("standards", "show", STD, "--lang", "zh")
+    assert any("\u4e00" <= ch <= "\u9fff" for ch in zh.output)

@@ -1,0 +1,110 @@
+"""Every standard's fixture manifest holds: verdicts and failing requirements, file by file.
+
+`fixtures/<standard>/<version>/manifest.yaml` lists each payload with the verdict expected per
+conformance class and the exact set of requirement ids whose outcome is `failed`.
+"""
+
+from __future__ import annotations
+
+from functools import cache
+from pathlib import Path
+from typing import Any
+
+import pytest
+import yaml
+
+from conformance.core.findings import Level, Outcome, Verdict
+from conformance.engine.session import ValidationSession
+from conformance.spec.catalog import Catalog
+from conformance.spec.model import Standard
+from tests.conftest import FIXTURES, STANDARDS
+
+MANIFESTS = sorted(FIXTURES.glob("*/*/manifest.yaml"))
+
+
+def _cases() -> list[Any]:
+    params = []
+    for manifest in MANIFESTS:
+        data = yaml.safe_load(manifest.read_text(encoding="utf-8"))
+        for case in data["cases"]:
+            ref = f"{data['standard']}@{data['version']}"
+            params.append(pytest.param(ref, manifest.parent, case, id=f"{ref}:{case['file']}"))
+    return params
+
+
+@cache
+def _standard(ref: str) -> Standard:
+    return Catalog([STANDARDS]).load(ref)
+
+
+@cache
+def _session(ref: str) -> ValidationSession:
+    return ValidationSession([_standard(ref)])
+
+
+def test_there_are_fixture_manifests() -> None:
+    assert MANIFESTS, "no fixtures/<standard>/<version>/manifest.yaml found"
+
+
+@pytest.mark.parametrize(("ref", "folder", "case"), _cases())
+def test_fixture_case(ref: str, folder: Path, case: dict[str, Any]) -> None:
+    result = _session(ref).validate_path(folder / case["file"])
+    details = "\n".join(f"{f.requirement_id} {f.outcome.value} {f.message.en} @ "
+                        f"{f.location.describe() if f.location else '-'}" for f in result.failures())
+    if case.get("error"):
+        assert result.processing_error, f"expected a processing error, got {result.verdict}"
+        assert result.verdict is Verdict.ERROR
+        assert all(not f.outcome is Outcome.PASSED for f in result.findings)
+        return
+    assert not result.processing_error, details
+    if "message-type" in case:
+        assert result.message_type == case["message-type"]
+    failed = sorted(r for r, o in result.outcomes.items() if o is Outcome.FAILED)
+    assert failed == sorted(case.get("fails", [])), details
+    expected = {k: Verdict(v) for k, v in case["verdicts"].items()}
+    assert {k: result.verdicts[k] for k in expected} == expected, details
+
+
+def test_every_requirement_can_fail_and_pass() -> None:
+    """For each requirement and message type it applies to: a fixture fails it, one passes it."""
+    missing: list[str] = []
+    for manifest in MANIFESTS:
+        data = yaml.safe_load(manifest.read_text(encoding="utf-8"))
+        ref = f"{data['standard']}@{data['version']}"
+        standard = _standard(ref)
+        session = _session(ref)
+        failed: set[tuple[str, str]] = set()
+        passed: set[tuple[str, str]] = set()
+        for case in data["cases"]:
+            if case.get("error"):
+                continue
+            result = session.validate_path(manifest.parent / case["file"])
+            for rid, outcome in result.outcomes.items():
+                key = (rid, result.message_type or "")
+                if outcome is Outcome.FAILED:
+                    failed.add(key)
+                elif outcome is Outcome.PASSED:
+                    passed.add(key)
+        for requirement in standard.requirements.values():
+            for check in requirement.checks:
+                for mt in check.message_types:
+                    if (requirement.id, mt) not in failed:
+                        missing.append(f"{ref} {requirement.id} on {mt}: no fixture fails it")
+                    if (requirement.id, mt) not in passed:
+                        missing.append(f"{ref} {requirement.id} on {mt}: no fixture passes it")
+    assert not missing, "\n".join(sorted(set(missing)))
+
+
+def test_failed_should_is_a_warning_only() -> None:
+    """A payload whose only failures are SHOULD requirements stays conformant."""
+    seen = False
+    for manifest in MANIFESTS:
+        data = yaml.safe_load(manifest.read_text(encoding="utf-8"))
+        ref = f"{data['standard']}@{data['version']}"
+        standard = _standard(ref)
+        for case in data["cases"]:
+            fails = case.get("fails") or []
+            if fails and all(standard.requirements[r].level is not Level.MUST for r in fails):
+                seen = True
+                assert all(v == "conformant" for v in case["verdicts"].values()), case["file"]
+    assert seen, "no fixture exercises a failed SHOULD requirement"
