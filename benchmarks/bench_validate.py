@@ -64,8 +64,8 @@ def make_corpus(folder: Path, count: int, seed: int = 20261125) -> tuple[Path, P
         tree = copy.deepcopy(xml_template)
         root = tree.getroot()
         root.find(f"{{{NS}}}MessageId").text = _uuid4(rng)
-        parts = root.find(f"{{{NS}}}Payload/{{{NS}}}Parts")
-        model = parts[-1]
+        parts = root.find(f"{{{NS}}}Payload")
+        model = parts[0]  # a part with a hex digest
         n = 0
         while len(etree.tostring(tree)) < TARGET_BYTES:
             part = copy.deepcopy(model)
@@ -80,7 +80,7 @@ def make_corpus(folder: Path, count: int, seed: int = 20261125) -> tuple[Path, P
         doc = copy.deepcopy(json_template)
         doc["messageId"] = _uuid4(rng)
         jparts = doc["payload"]["parts"]
-        jmodel = jparts[-1]
+        jmodel = jparts[0]
         n = 0
         while len(json.dumps(doc, ensure_ascii=False, indent=2).encode()) < TARGET_BYTES:
             part = copy.deepcopy(jmodel)

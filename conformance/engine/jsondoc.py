@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import json
+import re
+from itertools import accumulate
 from dataclasses import dataclass
 from typing import Any
 
@@ -49,17 +51,18 @@ def _line_col(text: str, offset: int) -> tuple[int, int]:
     return line, offset - (text.rfind("\n", 0, offset) + 1) + 1
 
 
-def _depth_exceeds(value: Any, limit: int) -> bool:
-    stack = [(value, 1)]
-    while stack:
-        node, depth = stack.pop()
-        if depth > limit:
-            return True
-        if isinstance(node, dict):
-            stack.extend((v, depth + 1) for v in node.values() if isinstance(v, (dict, list)))
-        elif isinstance(node, list):
-            stack.extend((v, depth + 1) for v in node if isinstance(v, (dict, list)))
-    return False
+_STRINGS = re.compile(r'"(?:[^"\\]|\\.)*"', re.DOTALL)
+_BRACKETS_ONLY = {ord(c): None for c in map(chr, range(0x80)) if c not in "[]{}"}
+_DELTA = {ord("["): 1, ord("{"): 1, ord("]"): -1, ord("}"): -1}
+
+
+def _depth_exceeds(text: str, limit: int) -> bool:
+    """Whether brackets outside strings nest deeper than `limit` (C-speed passes, no recursion)."""
+    if text.count("[") + text.count("{") <= limit:
+        return False
+    skeleton = _STRINGS.sub("", text).translate(_BRACKETS_ONLY)
+    skeleton = "".join(ch for ch in skeleton if ch in "[]{}") if not skeleton.isascii() else skeleton
+    return max(accumulate(map(_DELTA.__getitem__, map(ord, skeleton))), default=0) > limit
 
 
 def parse_json(payload: Payload, *, max_depth: int = MAX_DEPTH) -> JsonDocument:
@@ -118,7 +121,7 @@ def parse_json(payload: Payload, *, max_depth: int = MAX_DEPTH) -> JsonDocument:
             f"JSON nested deeper than {max_depth} levels (limit for payloads)",
             message_zh=f"JSON 嵌套超过 {max_depth} 层（报文上限）", location=payload.name,
         ) from None
-    if isinstance(value, (dict, list)) and _depth_exceeds(value, max_depth):
+    if isinstance(value, (dict, list)) and _depth_exceeds(text, max_depth):
         raise PayloadError(
             f"JSON nested deeper than {max_depth} levels (limit for payloads)",
             message_zh=f"JSON 嵌套超过 {max_depth} 层（报文上限）", location=payload.name,

@@ -122,7 +122,9 @@ class ValidationSession:
             size=len(payload.data),
             standard=standard.ref,
             message_type=message_type.id,
-            findings=findings,
+            # Passed findings live on in `outcomes`; dropping them keeps results small to send
+            # between processes and to write.
+            findings=tuple(f for f in findings if f.outcome is not Outcome.PASSED),
             outcomes=outcomes,
             verdicts=verdicts,
             verdict=overall_verdict(verdicts, target),

@@ -224,18 +224,16 @@ class MessageTypeValidator:
             source = f"check:{binding.check.name}"
             checked = 0
             problems_seen = False
-            for value, location in self._select(binding, doc, ex):
+            for value, where in self._select(binding, doc):
                 checked += 1
-                if not isinstance(value, str):
-                    problems_seen = True
-                    yield Finding(
-                        req.id, Outcome.FAILED, _severity(req),
-                        Text(zh=f"应为字符串，实为 {type(value).__name__}",
-                             en=f"expected a string, found {type(value).__name__}"),
-                        source, location=location, hint=req.hint, excerpt=ex.excerpt(location))
+                # A non-string (a JSON number, say) is reported by the check itself.
+                problems = binding.check.run(value, binding.params, self._codes)
+                if not problems:
                     continue
-                for problem in binding.check.run(value, binding.params, self._codes):
-                    problems_seen = True
+                problems_seen = True
+                # Locations are worked out only for values that fail: most values pass.
+                location = self._locate(where, ex)
+                for problem in problems:
                     yield Finding(
                         req.id, Outcome.FAILED, _severity(req), problem.message, source,
                         location=location, hint=problem.hint or req.hint,
@@ -251,16 +249,18 @@ class MessageTypeValidator:
                               Text(zh="报文中没有该检查的目标", en="the payload has no value to check"),
                               source)
 
-    def _select(self, binding: _BuiltinBinding, doc: XmlDocument | JsonDocument,
-                ex: Excerpts) -> Iterator[tuple[Any, Location]]:
+    def _select(self, binding: _BuiltinBinding,
+                doc: XmlDocument | JsonDocument) -> Iterator[tuple[Any, Any]]:
         if isinstance(doc, XmlDocument):
-            for value, element in select_xml(binding.selector, doc.root):
-                yield value, ex.locate(
-                    line=element.sourceline,
-                    xpath=readable_xpath(element, self.message_type.namespaces))
+            yield from select_xml(binding.selector, doc.root)
         else:
-            for value, pointer in select_json(binding.selector, doc.value):
-                yield value, ex.locate(pointer=pointer)
+            yield from select_json(binding.selector, doc.value)
+
+    def _locate(self, where: Any, ex: Excerpts) -> Location:
+        if isinstance(where, str):  # a JSON pointer
+            return ex.locate(pointer=where)
+        return ex.locate(line=where.sourceline,
+                         xpath=readable_xpath(where, self.message_type.namespaces))
 
 
 def _quiet(req: Requirement, rule_id: str, kind: str, fired: bool) -> Finding:

@@ -9,6 +9,7 @@ nothing but RuleError (step budget, oversized strings).
 from __future__ import annotations
 
 import importlib
+import json
 import math
 import re
 from collections.abc import Callable, Sequence
@@ -85,7 +86,7 @@ class Expression:
         self.depth = depth
 
     def evaluate(self, data: Any, *, root: Any = _MISSING, max_steps: int = MAX_STEPS) -> Any:
-        """Value of the expression with `data` as context node (and `root` as document root)."""
+        """Value with `data` as context node and `root` as document root (shared: do not mutate)."""
         # Every operator node is paid for up front; loops and comparisons pay per item as they go.
         env = Env(data if root is _MISSING else root, max_steps)
         env.steps -= self.cost
@@ -299,11 +300,11 @@ def _access(
 
         return var_path
 
+    fallback = default
+
     def var(data: Any, env: Env) -> Any:
         value = lookup(data, segments)
-        if value is _MISSING:
-            return None if default(data, env)
-        return value
+        return fallback(data, env) if value is _MISSING else value
 
     return var
 
@@ -720,6 +721,58 @@ def _reduce(compiler: _Compiler, args: list[Any], path: str, depth: int) -> Eval
         return accumulator
 
     return reduce
+
+
+@_operator("map", 2, 2)
+def _map(compiler: _Compiler, args: list[Any], path: str, depth: int) -> Evaluator:
+    items_of = compiler.compile(args[0], f"{path}/0", depth)
+    body, cost = compiler.body(args[1], f"{path}/1", depth)
+
+    def map_items(data: Any, env: Env) -> Any:
+        items = items_of(data, env)
+        if type(items) is not list:
+            return []
+        env.steps -= cost * len(items)
+        if env.steps < 0:
+            env.exhausted()
+        return [body(item, env) for item in items]
+
+    return map_items
+
+
+@_operator("unique", 1, 1)
+def _unique(compiler: _Compiler, args: list[Any], path: str, depth: int) -> Evaluator:
+    (operand,) = compiler.each(args, path, depth)
+
+    def unique(data: Any, env: Env) -> Any:
+        items = operand(data, env)
+        if type(items) is not list:
+            return None
+        env.steps -= len(items)
+        if env.steps < 0:
+            env.exhausted()
+        # Scalars are compared as `===` does (1 and 1.0 equal, true and 1 not); linear time.
+        seen: set[tuple[str, Any]] = set()
+        for item in items:
+            kind = type(item)
+            if kind is list or kind is dict:
+                key = ("json", _canonical(item))
+            elif kind is bool or item is None:
+                key = ("literal", item)
+            elif kind is int or kind is float:
+                key = ("number", item)
+            else:
+                key = ("string", item)
+            if key in seen:
+                return False
+            seen.add(key)
+        return True
+
+    return unique
+
+
+def _canonical(value: Any) -> str:
+    return json.dumps(value, sort_keys=True, separators=(",", ":"))
 
 
 # --- regular expressions -------------------------------------------------------------------------

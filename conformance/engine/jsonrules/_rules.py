@@ -55,7 +55,7 @@ class JsonRule:
                 value = evaluate(node)
             except RuleError as exc:
                 raise RuleError(
-                    f"rule {self.id} on context node {pointer or '/'}: {exc.message}",
+                    f"{exc.message} (context node {pointer or '/'})",
                     location=exc.location, rule=self.id,
                 ) from exc
             yield RuleOutcome(self.id, pointer, truthy(value) is report)

@@ -213,6 +213,19 @@ CASES: list[tuple[str, Any, Any, Any]] = [
     ("match non-string", {"match": [123, "[0-9]+"]}, None, False),
     ("match null", {"match": [{"var": "x"}, ".*"]}, {}, False),
     ("match fixed repeat in group", {"match": ["2024-01-02", "[0-9]{4}(-[0-9]{2})*"]}, None, True),
+    # map and unique
+    ("map ids", {"map": [{"var": "ps"}, {"var": "id"}]}, {"ps": [{"id": "a"}, {"id": "b"}]},
+     ["a", "b"]),
+    ("map non-array", {"map": [{"var": "x"}, {"var": "id"}]}, {"x": 1}, []),
+    ("unique yes", {"unique": [["a", "b", 1, True, None]]}, None, True),
+    ("unique repeated string", {"unique": [["a", "b", "a"]]}, None, False),
+    ("unique int equals float", {"unique": [[1, 1.0]]}, None, False),
+    ("unique true is not 1", {"unique": [[True, 1]]}, None, True),
+    ("unique objects", {"unique": [{"var": "xs"}]}, {"xs": [{"a": 1, "b": 2}, {"b": 2, "a": 1}]},
+     False),
+    ("unique non-array", {"unique": ["abc"]}, None, None),
+    ("unique of map", {"unique": [{"map": [{"var": "ps"}, {"var": "id"}]}]},
+     {"ps": [{"id": "a"}, {"id": "a"}]}, False),
 ]
 
 
@@ -287,7 +300,7 @@ def test_and_or_short_circuit() -> None:
     [
         ({"==": [1, 1]}, "use '==='"),
         ({"!=": [1, 1]}, "use '!=='"),
-        ({"map": [[1], 1]}, "unknown operator 'map'"),
+        ({"filter": [[1], 1]}, "unknown operator 'filter'"),
         ({"plusTime": ["2024-01-01", 1, "day"]}, "unknown operator 'plusTime'"),
         ({"a": 1, "b": 2}, "exactly one key"),
         ({}, "exactly one key"),
