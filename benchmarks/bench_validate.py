@@ -20,7 +20,6 @@ import gc
 import hashlib
 import json
 import random
-import resource
 import subprocess
 import sys
 import time
@@ -32,7 +31,7 @@ from lxml import etree
 REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO))
 
-from conformance.engine.batch import iter_payload_paths, validate_paths  # noqa: E402
+from conformance.engine.batch import validate_paths  # noqa: E402
 from conformance.engine.schemas import JsonSchemaValidator  # noqa: E402
 from conformance.engine.session import ValidationSession  # noqa: E402
 from conformance.engine.xmldoc import hardened_parser  # noqa: E402
@@ -124,27 +123,27 @@ def _pipeline(session: ValidationSession, files: list[Path], jobs: int, repeat: 
 def _peak_memory(folder: Path, count: int) -> int:
     """Peak RSS (KiB) of a fresh process validating the first `count` files of `folder`."""
     code = (
-        "import sys, resource; sys.path.insert(0, %r)\n"
+        f"import sys, resource; sys.path.insert(0, {str(REPO)!r})\n"
         "from pathlib import Path\n"
         "from conformance import api\n"
-        "files = sorted(Path(%r).iterdir())[:%d]\n"
-        "n = sum(1 for _ in api.validate(files, standard=%r))\n"
+        f"files = sorted(Path({str(folder)!r}).iterdir())[:{count}]\n"
+        f"n = sum(1 for _ in api.validate(files, standard={STANDARD!r}))\n"
         "print(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss)\n"
-    ) % (str(REPO), str(folder), count, STANDARD)
+    )
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     return int(out.stdout.strip().splitlines()[-1])
 
 
 def profile(session: ValidationSession, files: list[Path]) -> Iterator[tuple[str, float]]:
     """Microseconds per payload spent in each stage and in each rule or check."""
-    from conformance.engine.payload import read_payload
     from conformance.engine.excerpt import Excerpts
     from conformance.engine.jsondoc import parse_json
+    from conformance.engine.payload import read_payload
     from conformance.engine.xmldoc import parse_xml
 
     standard = session.standards[0]
     for mt in standard.message_types.values():
-        validator = session._validators[(standard.ref, mt.id)]  # noqa: SLF001 - benchmark internals
+        validator = session._validators[(standard.ref, mt.id)]
         sample = [f for f in files if f.suffix == (".xml" if mt.syntax.value == "xml" else ".json")][:200]
         if not sample:
             continue
@@ -154,21 +153,21 @@ def profile(session: ValidationSession, files: list[Path]) -> Iterator[tuple[str
         docs = [parse(p) for p in payloads]
         yield f"{mt.id}: parse", (time.perf_counter() - start) / len(docs) * 1e6
         stages: list[tuple[str, Callable[[object, Excerpts], object]]] = [
-            ("schema", lambda d, e: list(validator._schema_findings(d, e))),  # noqa: SLF001
+            ("schema", lambda d, e, v=validator: list(v._schema_findings(d, e))),
         ]
         if mt.syntax.value == "xml":
             stages.append(("schematron (all rules)",
-                           lambda d, e: list(validator._schematron_findings(d, e))))  # noqa: SLF001
+                           lambda d, e, v=validator: list(v._schematron_findings(d, e))))
         else:
-            for rule_set in validator._rule_sets:  # noqa: SLF001
+            for rule_set in validator._rule_sets:
                 for rule in rule_set.rules:
                     stages.append((f"json rule {rule.id}",
                                    lambda d, e, r=rule: list(r.evaluate(d.value))))
-        for binding in validator._builtins:  # noqa: SLF001
+        for binding in validator._builtins:
             one = copy.copy(validator)
-            one._builtins = [binding]  # noqa: SLF001
+            one._builtins = [binding]
             stages.append((f"check {binding.check.name} ({binding.requirement.id})",
-                           lambda d, e, v=one: list(v._builtin_findings(d, e))))  # noqa: SLF001
+                           lambda d, e, v=one: list(v._builtin_findings(d, e))))
         for name, fn in stages:
             start = time.perf_counter()
             for d in docs:
@@ -199,7 +198,7 @@ def main() -> None:
     mt_xml = next(m for m in standard.message_types.values() if m.syntax.value == "xml")
     mt_json = next(m for m in standard.message_types.values() if m.syntax.value == "json")
     xsd = etree.XMLSchema(etree.parse(str(mt_xml.schema), hardened_parser()))
-    json_floor = JsonSchemaValidator(mt_json.schema)._rust  # noqa: SLF001 - the floor is jsonschema-rs alone
+    json_floor = JsonSchemaValidator(mt_json.schema)._rust
 
     def xml_floor(path: Path) -> bool:
         return bool(xsd.validate(etree.fromstring(path.read_bytes(), hardened_parser())))

@@ -6,12 +6,12 @@ Outcomes use the W3C EARL vocabulary so that reports can carry them unchanged.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from enum import Enum
+from enum import StrEnum
 
 from conformance.core.text import Text
 
 
-class Outcome(str, Enum):
+class Outcome(StrEnum):
     """EARL outcome of one requirement on one payload."""
 
     PASSED = "passed"
@@ -31,7 +31,7 @@ OUTCOME_RANK: dict[Outcome, int] = {
 }
 
 
-class Severity(str, Enum):
+class Severity(StrEnum):
     """How much a failure matters: from the requirement's RFC 2119 level or a rule's flag."""
 
     ERROR = "error"
@@ -39,7 +39,7 @@ class Severity(str, Enum):
     INFO = "info"
 
 
-class Level(str, Enum):
+class Level(StrEnum):
     """RFC 2119 requirement level."""
 
     MUST = "MUST"
@@ -51,7 +51,7 @@ class Level(str, Enum):
         return {Level.MUST: Severity.ERROR, Level.SHOULD: Severity.WARNING}.get(self, Severity.INFO)
 
 
-class Verdict(str, Enum):
+class Verdict(StrEnum):
     """Verdict of a payload (or a run) against a conformance class."""
 
     CONFORMANT = "conformant"

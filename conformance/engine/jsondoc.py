@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import json
 import re
-from itertools import accumulate
 from dataclasses import dataclass
+from itertools import accumulate
 from typing import Any
 
 from conformance.core.errors import PayloadError
@@ -95,7 +95,7 @@ def parse_json(payload: Payload, *, max_depth: int = MAX_DEPTH) -> JsonDocument:
         value = json.loads(text, object_pairs_hook=_pairs_hook, parse_constant=_reject_constant)
     except _NotJson as exc:
         offset = text.find(exc.token)
-        line, column = _line_col(text, offset) if offset >= 0 else (None, None)
+        line, column = _line_col(text, offset) if offset >= 0 else (1, 1)
         raise PayloadError(
             f"{exc.token} is not a JSON value (RFC 8259 §6)",
             message_zh=f"{exc.token} 不是合法的 JSON 值（RFC 8259 §6）",
@@ -105,7 +105,7 @@ def parse_json(payload: Payload, *, max_depth: int = MAX_DEPTH) -> JsonDocument:
         marker = json.dumps(exc.key, ensure_ascii=False)
         first = text.find(marker)
         second = text.find(marker, first + 1) if first >= 0 else -1
-        line, column = _line_col(text, second) if second >= 0 else (None, None)
+        line, column = _line_col(text, second) if second >= 0 else (1, 1)
         raise PayloadError(
             f"duplicate object key {exc.key!r}: the document is ambiguous (RFC 8259 §4)",
             message_zh=f"对象键 {exc.key!r} 重复：文档含义不明确（RFC 8259 §4）",

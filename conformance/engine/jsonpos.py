@@ -6,6 +6,8 @@ conformant majority never pays for it.
 
 from __future__ import annotations
 
+import contextlib
+import json
 import re
 
 _WS = re.compile(r"[ \t\r\n]*")
@@ -24,10 +26,9 @@ class JsonPositions:
     def __init__(self, text: str) -> None:
         self._text = text
         self._offsets: dict[str, int] = {}
-        try:
+        # Positions are a courtesy: a document we cannot rescan keeps what was found.
+        with contextlib.suppress(IndexError, ValueError, RecursionError):
             self._value(0, "")
-        except (IndexError, ValueError, RecursionError):
-            pass  # positions are a courtesy: a document we cannot rescan keeps what was found
 
     def offset(self, pointer: str) -> int | None:
         return self._offsets.get(pointer)
@@ -45,8 +46,6 @@ class JsonPositions:
         return m.end() if m else i
 
     def _value(self, i: int, pointer: str) -> int:
-        import json
-
         text = self._text
         i = self._skip(i)
         self._offsets[pointer] = i

@@ -83,8 +83,7 @@ def sniff_syntax(data: bytes) -> str | None:
             return None
         head = head.lstrip("\ufeff \t\r\n")
     else:
-        head = data[3:64] if encoding else data[:64]
-        head = head.lstrip(b" \t\r\n").decode("latin-1")
+        head = (data[3:64] if encoding else data[:64]).lstrip(b" \t\r\n").decode("latin-1")
     if head.startswith("<"):
         return "xml"
     if head[:1] in ("{", "["):

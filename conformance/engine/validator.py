@@ -101,7 +101,7 @@ class MessageTypeValidator:
             if message_type.syntax is Syntax.XML:
                 compiled = compile_schematron(path, root=standard.root)
                 self._schematrons.append(compiled)
-                ids = compiled.assertions.keys()
+                ids = list(compiled.assertions)
             else:
                 rule_set = load_rules(path)
                 self._rule_sets.append(rule_set)

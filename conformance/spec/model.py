@@ -5,26 +5,26 @@ from __future__ import annotations
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import date
-from enum import Enum
+from enum import StrEnum
 from pathlib import Path
 
 from conformance.core.findings import Level
 from conformance.core.text import Text
 
 
-class Status(str, Enum):
+class Status(StrEnum):
     DRAFT = "draft"
     ACTIVE = "active"
     DEPRECATED = "deprecated"
     RETIRED = "retired"
 
 
-class Syntax(str, Enum):
+class Syntax(StrEnum):
     XML = "xml"
     JSON = "json"
 
 
-class CheckKind(str, Enum):
+class CheckKind(StrEnum):
     SCHEMA = "schema"
     RULE = "rule"
     BUILTIN = "builtin"

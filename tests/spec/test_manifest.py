@@ -85,7 +85,8 @@ def test_content_hash_is_stable_and_sensitive(tmp_path: Path) -> None:
     a = load_standard(write_bundle(tmp_path / "a", BASE))
     b = load_standard(write_bundle(tmp_path / "b", BASE))
     assert a.content_hash == b.content_hash
-    (tmp_path / "b" / "schema.json").write_text('{"$schema": "https://json-schema.org/draft/2020-12/schema", "type": "object"}')
+    (tmp_path / "b" / "schema.json").write_text(
+        '{"$schema": "https://json-schema.org/draft/2020-12/schema", "type": "object"}')
     assert load_standard(tmp_path / "b").content_hash != a.content_hash
 
 

@@ -54,7 +54,7 @@ def test_fixture_case(ref: str, folder: Path, case: dict[str, Any]) -> None:
     if case.get("error"):
         assert result.processing_error, f"expected a processing error, got {result.verdict}"
         assert result.verdict is Verdict.ERROR
-        assert all(not f.outcome is Outcome.PASSED for f in result.findings)
+        assert all(f.outcome is not Outcome.PASSED for f in result.findings)
         return
     assert not result.processing_error, details
     if "message-type" in case:
