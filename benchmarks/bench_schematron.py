@@ -71,9 +71,7 @@ def with_lines(document: etree._ElementTree, count: int) -> etree._ElementTree:
 
 def corpus(size: int) -> list[tuple[str, etree._ElementTree]]:
     """The examples, then variants of them with more (duplicated) lines, `size` documents in all."""
-    base = [
-        (p.name, etree.parse(str(p), parser())) for p in sorted((CORPUS / "examples").glob("*"))
-    ]
+    base = [(p.name, etree.parse(str(p), parser())) for p in sorted((CORPUS / "examples").glob("*"))]
     documents = list(base)
     extra = 1
     while len(documents) < size:
@@ -153,9 +151,7 @@ def main() -> int:
     documents = corpus(size)
 
     # Agreement, document by document (also the warm-up of both stylesheets).
-    disagreements = [
-        name for name, doc in documents if ours(compiled, doc) != published.findings(doc)
-    ]
+    disagreements = [name for name, doc in documents if ours(compiled, doc) != published.findings(doc)]
     with_failures = sum(1 for _, doc in documents if compiled.validate(doc).failures)
 
     ours_times, theirs_times = [], []
@@ -202,9 +198,7 @@ def main() -> int:
     if len(scaling) >= 2:
         # Per 10x more lines, how much more time per line: 1.0 is linear, 10.0 quadratic.
         growth = [b[2] / a[2] / (b[0] / a[0]) for a, b in itertools.pairwise(scaling)]
-        print(
-            f"  time per line, growth per 10x lines (1.0 = linear): {statistics.fmean(growth):.2f}"
-        )
+        print(f"  time per line, growth per 10x lines (1.0 = linear): {statistics.fmean(growth):.2f}")
     return 1 if disagreements or not all(s[4] for s in scaling) else 0
 
 

@@ -60,9 +60,7 @@ class _Compiled:
 class CompiledSchematron:
     """A rule set compiled to XSLT for its query binding; `validate` runs it on one document."""
 
-    def __init__(
-        self, path: Path, content_hash: str, phase: str | None, compiled: _Compiled
-    ) -> None:
+    def __init__(self, path: Path, content_hash: str, phase: str | None, compiled: _Compiled) -> None:
         self.path = path
         self.content_hash = content_hash
         self.phase = phase
@@ -76,10 +74,7 @@ class CompiledSchematron:
         return self._compiled.xslt_text
 
     def __repr__(self) -> str:
-        return (
-            f"CompiledSchematron({str(self.path)!r}, "
-            f"binding={self.query_binding!r}, phase={self.phase!r})"
-        )
+        return f"CompiledSchematron({str(self.path)!r}, binding={self.query_binding!r}, phase={self.phase!r})"
 
     def validate(self, document: etree._ElementTree, *, name: str = "") -> SchematronReport:
         """Run the rule set on a parsed document: failed asserts, fired reports, fired rules."""
@@ -123,16 +118,12 @@ class CompiledSchematron:
         for index in fired:
             if 0 <= index < len(compiled.rule_keys):
                 keys.update(compiled.rule_keys[index])
-        return SchematronReport(
-            failures=tuple(failures), fired_assertions=frozenset(keys), svrl=svrl
-        )
+        return SchematronReport(failures=tuple(failures), fired_assertions=frozenset(keys), svrl=svrl)
 
 
 # content key -> compiled state; (path, phase, root) -> (file stats, key, digest) for the fast path.
 _MEMORY: dict[str, _Compiled] = {}
-_STATS: dict[
-    tuple[str, str | None, str | None], tuple[tuple[tuple[str, int, int], ...], str, str]
-] = {}
+_STATS: dict[tuple[str, str | None, str | None], tuple[tuple[tuple[str, int, int], ...], str, str]] = {}
 # Counts translations in this process; tests use it to see cache hits.
 TRANSLATIONS = [0]
 

@@ -247,9 +247,7 @@ def _expand_abstract_patterns(schema: etree._Element) -> None:
             continue
         template = abstract.get(name)
         if template is None:
-            raise SpecError(
-                f"is-a refers to unknown abstract pattern {name!r}", location=where(instance)
-            )
+            raise SpecError(f"is-a refers to unknown abstract pattern {name!r}", location=where(instance))
         values: dict[str, str] = {}
         for param in instance.findall(_PARAM):
             pname = param.get("name")
@@ -313,9 +311,7 @@ def _expand_abstract_rules(schema: etree._Element) -> None:
                     return rule
         found = global_rules.get(name)
         if found is None:
-            raise SpecError(
-                f"extends refers to unknown abstract rule {name!r}", location=where(extends)
-            )
+            raise SpecError(f"extends refers to unknown abstract rule {name!r}", location=where(extends))
         return found
 
     def expand(rule: etree._Element, stack: tuple[str, ...]) -> None:
@@ -329,9 +325,7 @@ def _expand_abstract_rules(schema: etree._Element) -> None:
             expand(body, (*stack, ident))
             position = rule.index(extends)
             rule.remove(extends)
-            children = [
-                c for c in body if isinstance(c.tag, str) and c.tag not in (_q("title"), _q("p"))
-            ]
+            children = [c for c in body if isinstance(c.tag, str) and c.tag not in (_q("title"), _q("p"))]
             for offset, child in enumerate(children):
                 child.set(FILE_ATTR, body.get(FILE_ATTR, "?"))
                 rule.insert(position + offset, child)
@@ -341,9 +335,7 @@ def _expand_abstract_rules(schema: etree._Element) -> None:
             expand(rule, ())
 
 
-def _select_phase(
-    schema: etree._Element, phase: str | None
-) -> tuple[str, set[str], list[etree._Element]]:
+def _select_phase(schema: etree._Element, phase: str | None) -> tuple[str, set[str], list[etree._Element]]:
     name = phase or "#DEFAULT"
     if name == "#DEFAULT":
         name = schema.get("defaultPhase") or "#ALL"
@@ -353,8 +345,6 @@ def _select_phase(
     element = phases.get(name)
     if element is None:
         known = ", ".join(sorted(str(k) for k in phases if k)) or "none"
-        raise SpecError(
-            f"unknown phase {name!r} (phases: {known}, #ALL, #DEFAULT)", location=where(schema)
-        )
+        raise SpecError(f"unknown phase {name!r} (phases: {known}, #ALL, #DEFAULT)", location=where(schema))
     active = {a.get("pattern", "") for a in element.iter(_ACTIVE)}
     return name, active, list(element.iter(_LET))

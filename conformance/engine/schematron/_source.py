@@ -69,9 +69,7 @@ class _Loader:
 
     def check_inside(self, path: Path, referrer: str) -> None:
         if self.root is not None and not path.is_relative_to(self.root):
-            raise BundlePathError(
-                f"{path} is outside the bundle folder {self.root}", location=referrer
-            )
+            raise BundlePathError(f"{path} is outside the bundle folder {self.root}", location=referrer)
 
     def parse(self, path: Path, referrer: str) -> etree._Element:
         data = self.contents.get(path)
@@ -87,9 +85,7 @@ class _Loader:
         try:
             root = etree.fromstring(data, hardened_parser(), base_url=str(path))
         except etree.XMLSyntaxError as exc:
-            raise SpecError(
-                f"not well-formed XML: {exc.msg}", location=f"{path}:{exc.lineno}"
-            ) from exc
+            raise SpecError(f"not well-formed XML: {exc.msg}", location=f"{path}:{exc.lineno}") from exc
         root.set(FILE_ATTR, str(path))
         return root
 
@@ -112,9 +108,7 @@ def load_source(path: Path, *, root: Path | None = None) -> SourceSet:
     schema = loader.parse(path, str(path))
     _resolve(schema, path, (path,), loader)
     if schema.tag != _SCHEMA:
-        raise SpecError(
-            f"the root element is {schema.tag}, not an ISO Schematron schema", location=str(path)
-        )
+        raise SpecError(f"the root element is {schema.tag}, not an ISO Schematron schema", location=str(path))
     return SourceSet(schema=schema, files=tuple(loader.files), digest=loader.digest())
 
 
@@ -142,9 +136,7 @@ def _resolve(element: etree._Element, file: Path, stack: tuple[Path, ...], loade
             if fragment is not None:
                 found = included.xpath("//*[@id=$f or @xml:id=$f]", f=fragment)
                 if not found:
-                    raise SpecError(
-                        f"no element with id {fragment!r} in {target}", location=where(child)
-                    )
+                    raise SpecError(f"no element with id {fragment!r} in {target}", location=where(child))
                 included = found[0]
                 included.set(FILE_ATTR, str(target))
             _resolve(included, target, (*stack, target), loader)

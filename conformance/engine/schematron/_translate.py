@@ -27,7 +27,7 @@ from ._source import CF_NS, FILE_ATTR, SCH_NS, XSL_NS, where
 SVRL_NS = "http://purl.oclc.org/dsdl/svrl"
 XS_NS = "http://www.w3.org/2001/XMLSchema"
 # Bump when the generated XSLT changes: old disk-cache entries then stop matching.
-TRANSLATOR_VERSION = "3"
+TRANSLATOR_VERSION = "4"
 
 _RESERVED = {"xsl": XSL_NS, "svrl": SVRL_NS, "cfs": CF_NS, "cfxs": XS_NS}
 _SRC = f"{{{CF_NS}}}src"
@@ -168,9 +168,7 @@ class _Translator:
             walk = "@*|*" if any(may_match_attributes(r.context) for r in pattern.rules) else "*"
             count = len(pattern.rules)
             for rule in pattern.rules:
-                self._rule(
-                    sheet, rule, pattern.id, pattern.index, mode, 1000 + count - rule.index, walk
-                )
+                self._rule(sheet, rule, pattern.id, pattern.index, mode, 1000 + count - rule.index, walk)
             fallback = _sub(sheet, _x("template"), match="@*|node()", mode=mode, priority="-2")
             _sub(fallback, _x("apply-templates"), select=walk, mode=mode)
 
@@ -214,9 +212,7 @@ class _Translator:
     ) -> None:
         element = rule.element
         rule_index = len(self.rules)
-        template = _sub(
-            sheet, _x("template"), match=rule.context, mode=mode, priority=str(priority)
-        )
+        template = _sub(sheet, _x("template"), match=rule.context, mode=mode, priority=str(priority))
         template.set(
             _SRC,
             f"rule {element.get('id') or ''} context {rule.context!r} at {where(element)}".replace(
@@ -236,9 +232,7 @@ class _Translator:
                 self._variable(template, item, _x("variable"))
             elif item.tag in (_sch("assert"), _sch("report")):
                 position += 1
-                keys.append(
-                    self._assertion(template, item, rule, pattern_id, pattern_label, position)
-                )
+                keys.append(self._assertion(template, item, rule, pattern_id, pattern_label, position))
             else:
                 template.append(_copy(item))
         _sub(template, _x("apply-templates"), select=walk, mode=mode)
@@ -282,7 +276,7 @@ class _Translator:
                 "src": where(item),
             }
         )
-        label = f"{kind} {key} test {test!r} in rule context {rule.context!r} at {where(item)}"
+        label = f"{kind} {key} in rule context {rule.context!r} at {where(item)}"
         if kind == "assert":
             choose = _sub(template, _x("choose"))
             choose.set(_SRC, label)
@@ -470,11 +464,7 @@ def source_of(xslt: etree._Element, line: int) -> str | None:
     """The Schematron source described by the generated instruction at `line`, if any."""
     best: etree._Element | None = None
     for element in xslt.iter():
-        if (
-            isinstance(element.tag, str)
-            and element.sourceline is not None
-            and element.sourceline <= line
-        ):
+        if isinstance(element.tag, str) and element.sourceline is not None and element.sourceline <= line:
             best = element
         elif element.sourceline is not None and element.sourceline > line:
             break

@@ -17,9 +17,7 @@ BINDINGS = ("xslt", "xslt2", "xslt3")
 
 def parse(path: Path) -> etree._ElementTree:
     """Parse a document the way callers must: with the hardened parser."""
-    parser = etree.XMLParser(
-        resolve_entities=False, no_network=True, load_dtd=False, huge_tree=False
-    )
+    parser = etree.XMLParser(resolve_entities=False, no_network=True, load_dtd=False, huge_tree=False)
     return etree.parse(str(path), parser)
 
 
@@ -45,9 +43,7 @@ def with_binding(tmp_path: Path) -> Callable[[str, str], Path]:
             shutil.copytree(DATA / folder, target)
         for sch in target.rglob("*.sch"):
             text = sch.read_text(encoding="utf-8")
-            sch.write_text(
-                text.replace('queryBinding="xslt"', f'queryBinding="{binding}"'), encoding="utf-8"
-            )
+            sch.write_text(text.replace('queryBinding="xslt"', f'queryBinding="{binding}"'), encoding="utf-8")
         return target
 
     return make

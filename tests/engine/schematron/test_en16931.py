@@ -46,9 +46,7 @@ def unit_tests() -> list[tuple[str, etree._ElementTree, list[tuple[str, str]]]]:
             ]
             body = next(c for c in test if isinstance(c.tag, str) and c.tag != f"{VEFA}assert")
             # A deep copy keeps the source lines of the unit-test file.
-            cases.append(
-                (f"{file.stem}#{index + 1}", etree.ElementTree(copy.deepcopy(body)), expected)
-            )
+            cases.append((f"{file.stem}#{index + 1}", etree.ElementTree(copy.deepcopy(body)), expected))
     return cases
 
 
@@ -90,9 +88,7 @@ def test_rule_set_shape(compiled: CompiledSchematron) -> None:
     assert compiled.assertions["BR-01"].pattern_id == "UBL-model"
 
 
-@pytest.mark.parametrize(
-    ("name", "document", "expected"), UNIT_TESTS, ids=[c[0] for c in UNIT_TESTS]
-)
+@pytest.mark.parametrize(("name", "document", "expected"), UNIT_TESTS, ids=[c[0] for c in UNIT_TESTS])
 def test_unit_test_expectations(
     compiled: CompiledSchematron,
     name: str,
@@ -128,7 +124,5 @@ def test_examples_pass(compiled: CompiledSchematron, path: Path) -> None:
 def test_same_failures_as_published_stylesheet(
     compiled: CompiledSchematron, published: object, name: str, document: etree._ElementTree
 ) -> None:
-    ours = Counter(
-        (f.assertion_id, f.location) for f in compiled.validate(document, name=name).failures
-    )
+    ours = Counter((f.assertion_id, f.location) for f in compiled.validate(document, name=name).failures)
     assert ours == published_failures(published, document)

@@ -136,9 +136,7 @@ def test_rule_set_cannot_read_files(binding: str, tmp_path: Path) -> None:
     schema = tmp_path / "read.sch"
     text = (ERRORS / "read-file.sch").read_text()
     if binding == "xslt2":
-        text = text.replace('queryBinding="xslt"', 'queryBinding="xslt2"').replace(
-            "document(", "doc("
-        )
+        text = text.replace('queryBinding="xslt"', 'queryBinding="xslt2"').replace("document(", "doc(")
     schema.write_text(text)
     (tmp_path / "secret.xml").write_text("<secret>do not read</secret>")
     doc = tmp_path / "doc.xml"
@@ -158,8 +156,7 @@ def test_xsl_result_document_is_refused() -> None:
 
 def test_abstract_pattern_errors(tmp_path: Path) -> None:
     (tmp_path / "a.sch").write_text(
-        '<schema xmlns="http://purl.oclc.org/dsdl/schematron">'
-        '<pattern is-a="nowhere" id="p"/></schema>'
+        '<schema xmlns="http://purl.oclc.org/dsdl/schematron"><pattern is-a="nowhere" id="p"/></schema>'
     )
     with pytest.raises(SpecError, match="nowhere"):
         compile_schematron(tmp_path / "a.sch")

@@ -20,14 +20,10 @@ amounts = st.one_of(
     st.decimals(min_value=-50, max_value=50, places=2).map(str),
 )
 lines = st.lists(st.tuples(st.sampled_from(["L1", "L2", "L3", "L4"]), amounts), max_size=6)
-parties = st.lists(
-    st.tuples(st.sampled_from(["seller", "buyer", "payee"]), st.booleans()), max_size=3
-)
+parties = st.lists(st.tuples(st.sampled_from(["seller", "buyer", "payee"]), st.booleans()), max_size=3)
 
 
-def build(
-    items: list[tuple[str, str]], people: list[tuple[str, bool]], total: int
-) -> etree._ElementTree:
+def build(items: list[tuple[str, str]], people: list[tuple[str, bool]], total: int) -> etree._ElementTree:
     root = etree.Element(f"{{{INV}}}invoice", nsmap={"inv": INV}, currency="EUR")
     etree.SubElement(root, f"{{{INV}}}id").text = "X"
     for role, named in people:
@@ -53,15 +49,11 @@ def compiled_pair(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Compile
     return result
 
 
-def findings(
-    compiled: CompiledSchematron, doc: etree._ElementTree
-) -> Counter[tuple[str, int | None]]:
+def findings(compiled: CompiledSchematron, doc: etree._ElementTree) -> Counter[tuple[str, int | None]]:
     return Counter((f.assertion_id, f.line) for f in compiled.validate(doc).failures)
 
 
-@settings(
-    max_examples=40, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
-)
+@settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
 @given(items=lines, people=parties, total=st.integers(min_value=-10, max_value=100))
 def test_bindings_agree_and_match_oracle(
     compiled_pair: dict[str, CompiledSchematron],
