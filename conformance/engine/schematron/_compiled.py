@@ -83,11 +83,15 @@ class CompiledSchematron:
         svrl = self._compiled.engine.run(document, name)
         return self.read_svrl(svrl, document)
 
-    def read_svrl(self, svrl: bytes, document: etree._ElementTree) -> SchematronReport:
+    def read_svrl(self, svrl: bytes | etree._Element, document: etree._ElementTree) -> SchematronReport:
         """Map SVRL produced by this rule set onto values (lines looked up in `document`)."""
         compiled = self._compiled
-        output = etree.fromstring(
-            svrl, etree.XMLParser(resolve_entities=False, no_network=True, huge_tree=True)
+        output = (
+            svrl
+            if not isinstance(svrl, bytes)
+            else etree.fromstring(
+                svrl, etree.XMLParser(resolve_entities=False, no_network=True, huge_tree=True)
+            )
         )
         failures: list[SchematronFailure] = []
         fired: set[int] = set()
@@ -118,7 +122,7 @@ class CompiledSchematron:
         for index in fired:
             if 0 <= index < len(compiled.rule_keys):
                 keys.update(compiled.rule_keys[index])
-        return SchematronReport(failures=tuple(failures), fired_assertions=frozenset(keys), svrl=svrl)
+        return SchematronReport(failures=tuple(failures), fired_assertions=frozenset(keys), svrl_source=svrl)
 
 
 # content key -> compiled state; (path, phase, root) -> (file stats, key, digest) for the fast path.

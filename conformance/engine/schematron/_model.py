@@ -3,6 +3,9 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from typing import Any
+
+from lxml import etree
 
 
 @dataclass(frozen=True, slots=True)
@@ -47,7 +50,15 @@ class SchematronReport:
     # Keys of assertions whose rule fired at least once: "fired and no failure" means passed,
     # "never fired" means inapplicable.
     fired_assertions: frozenset[str]
-    svrl: bytes = field(repr=False)
+    # The SVRL as libxslt left it (a tree) or as Saxon wrote it (bytes); serialised on demand,
+    # since most callers only need the values above.
+    svrl_source: Any = field(repr=False, compare=False)
+
+    @property
+    def svrl(self) -> bytes:
+        """The SVRL document as bytes."""
+        source = self.svrl_source
+        return source if isinstance(source, bytes) else bytes(etree.tostring(source))
 
     @property
     def valid(self) -> bool:

@@ -23,8 +23,8 @@ from ._translate import TRACE_PREFIX, source_of, trace_variant
 class Engine(Protocol):
     """Runs one compiled stylesheet on documents."""
 
-    def run(self, document: etree._ElementTree, name: str) -> bytes:
-        """The SVRL output for `document`."""
+    def run(self, document: etree._ElementTree, name: str) -> bytes | etree._Element:
+        """The SVRL output for `document`: bytes, or the result tree's root element."""
         ...
 
 
@@ -53,12 +53,13 @@ class LxmlEngine:
             raise SpecError(f"rule set does not compile: {detail}", location=where) from exc
         self._traced: etree.XSLT | None = None
 
-    def run(self, document: etree._ElementTree, name: str) -> bytes:
+    def run(self, document: etree._ElementTree, name: str) -> etree._Element:
         try:
             result = self.transform(document)
         except etree.XSLTApplyError as exc:
             raise self._rule_error(document, name, str(exc)) from exc
-        return etree.tostring(result)
+        # The result tree is read in place: serialising and re-parsing it cost as much again.
+        return result.getroot()
 
     def _rule_error(self, document: etree._ElementTree, name: str, message: str) -> RuleError:
         if self._traced is None:

@@ -27,7 +27,7 @@ from ._source import CF_NS, FILE_ATTR, SCH_NS, XSL_NS, where
 SVRL_NS = "http://purl.oclc.org/dsdl/svrl"
 XS_NS = "http://www.w3.org/2001/XMLSchema"
 # Bump when the generated XSLT changes: old disk-cache entries then stop matching.
-TRANSLATOR_VERSION = "4"
+TRANSLATOR_VERSION = "5"
 
 _RESERVED = {"xsl": XSL_NS, "svrl": SVRL_NS, "cfs": CF_NS, "cfxs": XS_NS}
 _SRC = f"{{{CF_NS}}}src"
@@ -164,13 +164,22 @@ class _Translator:
             name = pattern.element.find(_sch("title"))
             if name is not None:
                 active.set("name", _avt(" ".join("".join(name.itertext()).split())))
-            _sub(out, _x("apply-templates"), select="/", mode=mode)
-            walk = "@*|*" if any(may_match_attributes(r.context) for r in pattern.rules) else "*"
             count = len(pattern.rules)
+            if all(is_absolute(r.context) for r in pattern.rules):
+                # Every context is an absolute path: select the nodes they match directly (in
+                # document order, as the walk would visit them) instead of walking the whole
+                # tree. First-match-wins still holds: each node goes to its best template.
+                union = " | ".join(f"({r.context})" for r in pattern.rules)
+                _sub(out, _x("apply-templates"), select=union, mode=mode)
+                walk = ""
+            else:
+                _sub(out, _x("apply-templates"), select="/", mode=mode)
+                walk = "@*|*" if any(may_match_attributes(r.context) for r in pattern.rules) else "*"
             for rule in pattern.rules:
                 self._rule(sheet, rule, pattern.id, pattern.index, mode, 1000 + count - rule.index, walk)
             fallback = _sub(sheet, _x("template"), match="@*|node()", mode=mode, priority="-2")
-            _sub(fallback, _x("apply-templates"), select=walk, mode=mode)
+            if walk:
+                _sub(fallback, _x("apply-templates"), select=walk, mode=mode)
 
         self._location(sheet)
         meta.text = json.dumps(
@@ -235,7 +244,8 @@ class _Translator:
                 keys.append(self._assertion(template, item, rule, pattern_id, pattern_label, position))
             else:
                 template.append(_copy(item))
-        _sub(template, _x("apply-templates"), select=walk, mode=mode)
+        if walk:
+            _sub(template, _x("apply-templates"), select=walk, mode=mode)
         self.rules.append(
             {
                 "id": element.get("id"),
@@ -475,3 +485,26 @@ def source_of(xslt: etree._Element, line: int) -> str | None:
             return label
         node = node.getparent()
     return None
+
+
+def is_absolute(context: str) -> bool:
+    """Whether every branch of a rule context (split at top-level `|`) is an absolute path."""
+    branches: list[str] = []
+    depth = 0
+    quote = ""
+    start = 0
+    for index, char in enumerate(context):
+        if quote:
+            if char == quote:
+                quote = ""
+        elif char in "'\"":
+            quote = char
+        elif char in "([":
+            depth += 1
+        elif char in ")]":
+            depth -= 1
+        elif char == "|" and depth == 0:
+            branches.append(context[start:index])
+            start = index + 1
+    branches.append(context[start:])
+    return all(b.strip().startswith("/") for b in branches)
