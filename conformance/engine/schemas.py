@@ -1,8 +1,8 @@
 """Schema validation: XSD 1.0 on lxml (fast path), XSD 1.1 on xmlschema, JSON Schema 2020-12.
 
 JSON Schema runs on jsonschema-rs (Rust, about 100x faster than pure Python on our envelopes); the
-pure-Python `jsonschema` is kept as the fallback for schemas jsonschema-rs refuses to compile.
-Neither ever fetches a remote `$ref`.
+pure-Python `jsonschema` checks schemas against the 2020-12 meta-schema, with its detailed errors.
+A remote `$ref` is never fetched: the schema is refused as a specification error.
 """
 
 from __future__ import annotations
@@ -77,7 +77,9 @@ class XsdValidator:
             if self.version == "1.1":
                 import xmlschema
 
-                self._xmlschema = xmlschema.XMLSchema11(str(path), allow="sandbox")
+                # "sandbox": imports and includes may only read files under the bundle folder.
+                self._xmlschema = xmlschema.XMLSchema11(
+                    str(path), allow="sandbox", base_url=str(root.resolve()), defuse="always")
             else:
                 self._lxml = etree.XMLSchema(tree)
         except etree.XMLSchemaParseError as exc:
@@ -127,33 +129,23 @@ class JsonSchemaValidator:
         except jsonschema.SchemaError as exc:
             raise SpecError(f"invalid JSON Schema at {'/'.join(map(str, exc.path))}: {exc.message}",
                             location=str(path)) from exc
-        self._python = jsonschema.Draft202012Validator(
-            schema, format_checker=jsonschema.Draft202012Validator.FORMAT_CHECKER
-        )
-        self._rust: Any
         try:
-            self._rust = jsonschema_rs.Draft202012Validator(
+            self._rust: Any = jsonschema_rs.Draft202012Validator(
                 schema, validate_formats=True, retriever=_refuse_retrieval
             )
-        except (jsonschema_rs.ValidationError, ValueError):
-            self._rust = None
+        except (jsonschema_rs.ValidationError, ValueError) as exc:
+            # Typically a `$ref` that is not inside the schema: refused, never fetched.
+            first = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
+            raise SpecError(f"JSON Schema cannot be compiled: {first}", location=str(path)) from exc
 
     def iter_violations(self, value: Any) -> Iterator[SchemaViolation]:
         """Yield the schema errors of `value` (at most MAX_SCHEMA_ERRORS)."""
-        if self._rust is not None:
-            if self._rust.is_valid(value):
-                return
-            errors = self._rust.iter_errors(value)
-            for count, error in enumerate(errors):
-                if count >= MAX_SCHEMA_ERRORS:
-                    return
-                yield SchemaViolation(message=error.message,
-                                      pointer=_pointer(error.instance_path))
+        if self._rust.is_valid(value):
             return
-        for count, perror in enumerate(self._python.iter_errors(value)):
+        for count, error in enumerate(self._rust.iter_errors(value)):
             if count >= MAX_SCHEMA_ERRORS:
                 return
-            yield SchemaViolation(message=perror.message, pointer=_pointer(perror.absolute_path))
+            yield SchemaViolation(message=error.message, pointer=_pointer(error.instance_path))
 
 
 def _pointer(path: Any) -> str:
