@@ -18,6 +18,7 @@ import jsonschema_rs
 from lxml import etree
 
 from conformance.core.errors import BundlePathError, SpecError
+from conformance.core.xmlparser import xml_parser
 from conformance.engine.jsonpos import escape_token
 
 XS_NS = "http://www.w3.org/2001/XMLSchema"
@@ -37,7 +38,7 @@ class SchemaViolation:
 
 
 def _schema_parser() -> etree.XMLParser:
-    return etree.XMLParser(resolve_entities=False, no_network=True, load_dtd=False, huge_tree=False)
+    return xml_parser()
 
 
 def _check_schema_locations(path: Path, root: Path, seen: set[Path]) -> etree._ElementTree:

@@ -9,6 +9,7 @@ from dataclasses import dataclass
 from lxml import etree
 
 from conformance.core.errors import PayloadError
+from conformance.core.xmlparser import xml_parser
 from conformance.engine.payload import Payload
 
 _local = threading.local()
@@ -19,15 +20,7 @@ def hardened_parser() -> etree.XMLParser:
     """The only XML parser payloads ever meet (one per thread: lxml parsers are not shareable)."""
     parser = getattr(_local, "parser", None)
     if parser is None:
-        parser = etree.XMLParser(
-            resolve_entities=False,  # XXE: entity references are never expanded
-            no_network=True,         # nothing is fetched
-            load_dtd=False,          # external DTDs are never read
-            dtd_validation=False,
-            huge_tree=False,         # keeps libxml2's depth (256) and text-node limits
-            remove_blank_text=False,
-            collect_ids=False,
-        )
+        parser = xml_parser(remove_blank_text=False, collect_ids=False)
         _local.parser = parser
     return parser
 

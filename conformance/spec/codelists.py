@@ -13,6 +13,7 @@ from lxml import etree
 
 from conformance.core.errors import SpecError
 from conformance.core.text import Text
+from conformance.core.xmlparser import xml_parser
 from conformance.spec.model import CodeList
 
 GC_NS = "http://docs.oasis-open.org/codelist/ns/genericode/1.0/"
@@ -20,9 +21,7 @@ _MAX_BYTES = 32 * 1024 * 1024
 
 
 def _parser() -> etree.XMLParser:
-    return etree.XMLParser(
-        resolve_entities=False, no_network=True, load_dtd=False, huge_tree=False, remove_comments=True
-    )
+    return xml_parser(remove_comments=True)
 
 
 def load_genericode(path: Path, *, list_id: str, version: str, list_date: date) -> CodeList:

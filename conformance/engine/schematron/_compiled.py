@@ -13,6 +13,7 @@ from types import MappingProxyType
 from lxml import etree
 
 from conformance.core.errors import SpecError
+from conformance.core.xmlparser import xml_parser
 
 from ._expand import plan, query_binding
 from ._location import LineFinder
@@ -86,13 +87,7 @@ class CompiledSchematron:
     def read_svrl(self, svrl: bytes | etree._Element, document: etree._ElementTree) -> SchematronReport:
         """Map SVRL produced by this rule set onto values (lines looked up in `document`)."""
         compiled = self._compiled
-        output = (
-            svrl
-            if not isinstance(svrl, bytes)
-            else etree.fromstring(
-                svrl, etree.XMLParser(resolve_entities=False, no_network=True, huge_tree=True)
-            )
-        )
+        output = svrl if not isinstance(svrl, bytes) else etree.fromstring(svrl, xml_parser(huge_tree=True))
         failures: list[SchematronFailure] = []
         fired: set[int] = set()
         finder: LineFinder | None = None
@@ -178,7 +173,7 @@ def _write_disk(key: str, text: str) -> None:
 def _build(text: str) -> _Compiled:
     xslt = etree.fromstring(
         text.encode("utf-8"),
-        etree.XMLParser(resolve_entities=False, no_network=True, huge_tree=True),
+        xml_parser(huge_tree=True),
     )
     meta = metadata(xslt)
     if meta.get("version") != TRANSLATOR_VERSION:

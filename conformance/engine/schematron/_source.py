@@ -11,6 +11,7 @@ from pathlib import Path
 from lxml import etree
 
 from conformance.core.errors import BundlePathError, SpecError
+from conformance.core.xmlparser import xml_parser
 
 SCH_NS = "http://purl.oclc.org/dsdl/schematron"
 XSL_NS = "http://www.w3.org/1999/XSL/Transform"
@@ -26,14 +27,7 @@ _URI_SCHEME = re.compile(r"^[A-Za-z][A-Za-z0-9+.\-]*:")
 
 def hardened_parser() -> etree.XMLParser:
     """The house XML parser: no entities, no DTD, no network, no huge trees."""
-    return etree.XMLParser(
-        resolve_entities=False,
-        no_network=True,
-        load_dtd=False,
-        huge_tree=False,
-        remove_comments=True,
-        remove_pis=True,
-    )
+    return xml_parser(remove_comments=True, remove_pis=True)
 
 
 @dataclass(frozen=True, slots=True)
