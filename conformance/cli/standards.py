@@ -34,7 +34,8 @@ def list_(output_format: str, standards_path: tuple[str, ...]) -> None:
         click.echo("no standards found in " + ", ".join(map(str, catalog.roots)))
         return
     for s in items:
-        note = " (reference specification)" if s.reference_note else ""
+        labelled = "reference specification" in s.title.en.lower()
+        note = " (reference specification)" if s.reference_note and not labelled else ""
         click.echo(f"{s.ref:<40} {s.lifecycle.status.value:<10} {s.title.en}{note}")
 
 
