@@ -12,9 +12,10 @@ LAYERS = {
     "core": 0, "_version": 0,
     "spec": 1,
     "engine": 2,
-    "runs": 3,
-    "reports": 4,
-    "api": 5, "cli": 5, "__main__": 5, "__init__": 5,
+    "reports": 3,
+    "certify": 4,
+    "runs": 5,
+    "api": 6, "cli": 6, "__main__": 6, "__init__": 6,
 }
 
 
