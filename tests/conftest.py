@@ -6,6 +6,9 @@ from pathlib import Path
 
 import pytest
 
+# pytester runs generated suites under the plugin in tests/runs.
+pytest_plugins = ["pytester"]
+
 REPO = Path(__file__).resolve().parents[1]
 STANDARDS = REPO / "standards"
 FIXTURES = REPO / "fixtures"

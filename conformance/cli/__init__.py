@@ -1,4 +1,4 @@
-"""Layer 5: the `conform` command. Exit codes: 0 all conformant, 1 some payload not, 2 usage/spec."""
+"""Layer 6: the `conform` command. Exit codes: 0 all conformant, 1 some payload not, 2 usage/spec."""
 
 from __future__ import annotations
 
@@ -7,6 +7,8 @@ import sys
 import click
 
 from conformance._version import __version__
+from conformance.cli.generate import generate
+from conformance.cli.run import run
 from conformance.cli.standards import standards
 from conformance.cli.validate import validate
 from conformance.core.errors import ConformanceError
@@ -20,6 +22,8 @@ def cli() -> None:
 
 cli.add_command(validate)
 cli.add_command(standards)
+cli.add_command(generate)
+cli.add_command(run)
 
 
 def main() -> None:

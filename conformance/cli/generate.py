@@ -1,0 +1,31 @@
+"""`conform generate STANDARD[@VERSION] --out DIR`"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import click
+
+from conformance import api
+from conformance.cli.common import standards_path_option, tool_errors
+from conformance.runs.suite import generate_suite
+
+
+@click.command()
+@click.argument("standard", metavar="STANDARD[@VERSION]")
+@click.option("--class", "-c", "class_id", metavar="CLASS",
+              help="Conformance class (default: the standard's default class).")
+@click.option("--out", "-o", required=True, type=click.Path(file_okay=False, path_type=Path),
+              help="Folder for the suite (created; an existing suite there is replaced).")
+@standards_path_option
+@tool_errors
+def generate(standard: str, class_id: str | None, out: Path, standards_path: tuple[str, ...]) -> None:
+    """Generate a readable pytest suite for a standard and conformance class.
+
+    Run it with `pytest DIR --conformance-payloads PATH` (a folder, glob or manifest).
+    """
+    loaded = api.load_standard(standard, standards_path=standards_path or None)
+    suite = generate_suite(loaded, class_id, out, force=True)
+    click.echo(f"generated {len(suite.files) - 1} test module(s) for {suite.standard_ref}, "
+               f"class {suite.class_id}, in {out}")
+    click.echo(f"suite hash {suite.hash}")

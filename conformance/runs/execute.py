@@ -1,0 +1,48 @@
+"""One engine pass over the bound payloads: the run every generated test reads.
+
+Each payload is read, parsed and validated exactly once per session, on `jobs` processes, and
+accumulated into the canonical run results (`conformance.reports.run_results`).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+from conformance.engine.batch import validate_paths
+from conformance.engine.payload import DEFAULT_MAX_BYTES
+from conformance.engine.session import ValidationSession
+from conformance.reports.run_results import RunResults, Subject
+from conformance.spec.model import Standard
+
+Progress = Callable[[int, int], None]
+
+
+def utc_now() -> str:
+    return datetime.now(UTC).replace(microsecond=0).isoformat().replace("+00:00", "Z")
+
+
+def execute_run(
+    standard: Standard,
+    class_id: str | None,
+    payloads: Sequence[Path],
+    *,
+    jobs: int = 1,
+    subject: Subject | None = None,
+    suite_hash: str | None = None,
+    max_bytes: int = DEFAULT_MAX_BYTES,
+    progress: Progress | None = None,
+    clock: Callable[[], str] = utc_now,
+) -> dict[str, Any]:
+    """Validate every payload against `standard` and return the run-results document."""
+    started = clock()
+    session = ValidationSession([standard], class_id=class_id, max_bytes=max_bytes)
+    results = RunResults(standard, class_id, subject=subject, suite_hash=suite_hash)
+    total = len(payloads)
+    for done, result in enumerate(validate_paths(session, payloads, jobs=jobs), start=1):
+        results.add(result)
+        if progress is not None:
+            progress(done, total)
+    return results.to_dict(started=started, finished=clock())

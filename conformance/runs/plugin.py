@@ -1,0 +1,222 @@
+"""The pytest plugin (entry point `pytest11`): binds payloads to a generated suite and runs it.
+
+Registered for every pytest session but inert unless a generated suite is collected or
+`--conformance-payloads` is given. The controlling process (the only process without xdist)
+validates all payloads once, on `--conformance-jobs` processes, and writes the canonical results;
+xdist workers load that document, so `pytest -n 2` gives the same results as one process. Items
+are one per requirement (see ARCHITECTURE.md, "Item granularity").
+"""
+
+from __future__ import annotations
+
+import json
+import tempfile
+import warnings
+from collections.abc import Generator
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from conformance.core.errors import ConformanceError
+from conformance.core.findings import Outcome
+from conformance.reports.run_results import RESULTS_FILE, Subject, check_run_results, dumps
+from conformance.runs.execute import Progress, execute_run
+from conformance.runs.payloads import bind_payloads
+from conformance.runs.results_view import (
+    ConformanceWarning,
+    RequirementFailed,
+    RequirementUndecided,
+    RunView,
+    report_text,
+)
+from conformance.runs.suite import MANIFEST_NAME, Suite, load_suite
+from conformance.spec.catalog import Catalog
+
+PROGRESS_PLUGIN = "conformance-progress"
+_WORKER_KEY = "conformance_results"
+
+
+def pytest_addoption(parser: pytest.Parser) -> None:
+    group = parser.getgroup("conformance", "egov-conformance: run a generated conformance suite")
+    group.addoption("--conformance-payloads", action="append", default=[], metavar="PATH",
+                    help="Payloads to test: a file, folder, glob or manifest (repeatable).")
+    group.addoption("--conformance-class", metavar="CLASS",
+                    help="Target conformance class (default: the class the suite was generated for).")
+    group.addoption("--conformance-report-dir", metavar="DIR",
+                    help="Write the results and every report into DIR.")
+    group.addoption("--conformance-subject", metavar="ORG/PRODUCT/VERSION",
+                    help="What is being tested, recorded in the results and certificates.")
+    group.addoption("--conformance-jobs", type=int, default=1, metavar="N",
+                    help="Processes validating payloads (default 1).")
+    group.addoption("--conformance-standards-path", action="append", default=[], metavar="DIR",
+                    help="Folder of standard bundles (default: the usual places).")
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    config.addinivalue_line("markers", "requirement(id, uri, level): the requirement a test checks")
+    config.addinivalue_line("markers", "conformance_class(id): the conformance class of a module")
+    suite_dir = _find_suite(config)
+    if suite_dir is not None or config.getoption("conformance_payloads"):
+        config.pluginmanager.register(ConformanceRun(config, suite_dir), "conformance-run")
+
+
+def _find_suite(config: pytest.Config) -> Path | None:
+    for arg in config.args:
+        path = Path(arg.split("::", 1)[0])
+        folder = path if path.is_dir() else path.parent
+        if (folder / MANIFEST_NAME).is_file():
+            return folder
+    return None
+
+
+class ConformanceRun:
+    """The session's run: made in the controlling process, loaded by xdist workers."""
+
+    def __init__(self, config: pytest.Config, suite_dir: Path | None) -> None:
+        self.config = config
+        self.suite_dir = suite_dir
+        self.document: dict[str, Any] | None = None
+        self.view: RunView | None = None
+        self.results_path: Path | None = None
+        self._tmp: tempfile.TemporaryDirectory[str] | None = None
+
+    @property
+    def is_worker(self) -> bool:
+        return hasattr(self.config, "workerinput")
+
+    @pytest.hookimpl(tryfirst=True)  # before xdist starts its workers, which need the results
+    def pytest_sessionstart(self, session: pytest.Session) -> None:
+        try:
+            if self.is_worker:
+                path = Path(self.config.workerinput[_WORKER_KEY])  # type: ignore[attr-defined]
+                self._set(check_run_results(json.loads(path.read_text(encoding="utf-8")), str(path)))
+            else:
+                self._set(self._execute())
+        except ConformanceError as exc:
+            raise pytest.UsageError(f"conformance: {exc}") from None
+
+    def _set(self, document: dict[str, Any]) -> None:
+        self.document = document
+        self.view = RunView(document)
+
+    def _execute(self) -> dict[str, Any]:
+        opt = self.config.getoption
+        if self.suite_dir is None:
+            raise ConformanceError("no generated suite collected (make one with `conform generate`)")
+        suite = load_suite(self.suite_dir)
+        standard = _load_standard(suite, opt("conformance_standards_path"))
+        payloads = bind_payloads(opt("conformance_payloads"))
+        subject = Subject.parse(opt("conformance_subject")) if opt("conformance_subject") else None
+        progress = self.config.pluginmanager.get_plugin(PROGRESS_PLUGIN)
+        update: Progress | None = progress.update if progress is not None else None
+        document = execute_run(standard, opt("conformance_class") or suite.class_id, payloads,
+                               jobs=opt("conformance_jobs"), subject=subject, suite_hash=suite.hash,
+                               progress=update)
+        report_dir = opt("conformance_report_dir")
+        if report_dir:
+            folder = Path(report_dir)
+            folder.mkdir(parents=True, exist_ok=True)
+        else:
+            self._tmp = tempfile.TemporaryDirectory(prefix="conformance-")
+            folder = Path(self._tmp.name)
+        self.results_path = folder / RESULTS_FILE
+        self.results_path.write_text(dumps(document), encoding="utf-8")
+        return document
+
+    @pytest.hookimpl(optionalhook=True)
+    def pytest_configure_node(self, node: Any) -> None:
+        node.workerinput[_WORKER_KEY] = str(self.results_path)
+
+    def pytest_report_header(self, config: pytest.Config) -> str | None:
+        doc = self.document
+        if doc is None:
+            return None
+        std = doc["standard"]
+        return (f"conformance: {std['id']}@{std['version']} ({std['content-hash'][:19]}), class "
+                f"{doc['class']}, {doc['summary']['payloads']} payloads, suite {doc['suite']['hash']}")
+
+    def pytest_sessionfinish(self, session: pytest.Session) -> None:
+        if self.is_worker or self.document is None:
+            return
+        report_dir = self.config.getoption("conformance_report_dir")
+        if report_dir:
+            from conformance.reports.writer import write_reports
+
+            write_reports(self.document, Path(report_dir))
+        if self._tmp is not None:
+            self._tmp.cleanup()
+
+    def pytest_terminal_summary(self, terminalreporter: Any) -> None:
+        doc = self.document
+        if doc is None or self.is_worker:
+            return
+        terminalreporter.section("conformance")
+        for klass in doc["classes"]:
+            terminalreporter.write_line(f"class {klass['id']}: {klass['verdict']}")
+        summary = doc["summary"]
+        terminalreporter.write_line(
+            f"payloads: {summary['payloads']} ({summary['conformant']} conformant, "
+            f"{summary['not-conformant']} not conformant, {summary['error']} error); "
+            f"verdict for {doc['class']}: {doc['verdict']}")
+        if self.config.getoption("conformance_report_dir"):
+            terminalreporter.write_line(f"reports: {self.config.getoption('conformance_report_dir')}")
+
+    @pytest.hookimpl(hookwrapper=True)
+    def pytest_runtest_makereport(self, item: pytest.Item, call: pytest.CallInfo[None]) -> Generator[
+            None, Any, None]:
+        outcome = yield
+        report = outcome.get_result()
+        if call.excinfo is not None and isinstance(call.excinfo.value,
+                                                   RequirementFailed | RequirementUndecided):
+            # The requirement's own report replaces the Python traceback.
+            report.longrepr = str(call.excinfo.value)
+
+
+def _load_standard(suite: Suite, standards_path: list[str]) -> Any:
+    catalog = Catalog([Path(p) for p in standards_path] if standards_path else None)
+    standard = catalog.load(suite.standard_ref)
+    if standard.content_hash != suite.content_hash:
+        raise ConformanceError(
+            f"the suite was generated from {suite.standard_ref} with content hash {suite.content_hash}, "
+            f"but the bundle found ({standard.root}) has {standard.content_hash}; "
+            "regenerate the suite or point --conformance-standards-path at the right bundle")
+    return standard
+
+
+class RequirementCheck:
+    """The `conformance` fixture: asks the run for one requirement's outcome over all payloads."""
+
+    def __init__(self, view: RunView) -> None:
+        self._view = view
+
+    def assert_passed(self, requirement_id: str) -> None:
+        if requirement_id not in self._view:
+            raise RequirementUndecided(f"{requirement_id} is not in the scope of this run's class")
+        run = self._view.requirement(requirement_id)
+        failed = run.with_outcome(Outcome.FAILED)
+        if not failed:
+            return
+        text = report_text(run, failed, "failed")
+        if run.level == "MUST":
+            raise RequirementFailed(text)
+        warnings.warn(ConformanceWarning(text), stacklevel=2)
+
+
+@pytest.fixture
+def conformance(request: pytest.FixtureRequest) -> RequirementCheck:
+    """The run's results; an undecided requirement errors here, an inapplicable one is skipped."""
+    plugin = request.config.pluginmanager.get_plugin("conformance-run")
+    if plugin is None or plugin.view is None:
+        raise RequirementUndecided("no conformance run: pass --conformance-payloads")
+    view: RunView = plugin.view
+    marker = request.node.get_closest_marker("requirement")
+    if marker is not None and marker.args and marker.args[0] in view:
+        run = view.requirement(marker.args[0])
+        if not run.with_outcome(Outcome.FAILED):
+            undecided = run.with_outcome(Outcome.CANT_TELL, Outcome.UNTESTED)
+            if undecided:
+                raise RequirementUndecided(report_text(run, undecided, "could not be decided"))
+            if not run.with_outcome(Outcome.PASSED):
+                pytest.skip(f"{run.id} is inapplicable to all {len(run.payloads)} payloads")
+    return RequirementCheck(view)

@@ -1,0 +1,180 @@
+"""Generating a readable pytest suite from one standard version, and checking one before a run.
+
+The suite is a folder: a `pytest.ini` (the folder is the rootdir, so test ids are the same on
+every machine), one module per conformance class holding a test per requirement the class adds,
+and `conformance-suite.json`, which names the standard bundle (with its content hash) and the hash
+of every generated file. Rendering is deterministic: the same bundle and tool version give
+byte-identical files, hence the same suite hash.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import keyword
+import re
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import jinja2
+
+from conformance._version import __version__
+from conformance.core.errors import UsageError
+from conformance.spec.model import ConformanceClass, Standard
+
+MANIFEST_NAME = "conformance-suite.json"
+FORMAT = "egov-conformance/suite"
+FORMAT_VERSION = "1.0"
+
+
+@dataclass(frozen=True, slots=True)
+class Suite:
+    """A generated suite as its manifest describes it."""
+
+    folder: Path
+    standard_id: str
+    standard_version: str
+    content_hash: str
+    class_id: str
+    files: dict[str, str]
+    hash: str
+
+    @property
+    def standard_ref(self) -> str:
+        return f"{self.standard_id}@{self.standard_version}"
+
+
+def _snake(text: str) -> str:
+    name = re.sub(r"[^0-9a-zA-Z]+", "_", text).strip("_").lower()
+    return name if name and not name[0].isdigit() else f"_{name}"
+
+
+def module_name(standard: Standard, class_id: str) -> str:
+    return f"test_{_snake(standard.id)}_{_snake(class_id)}.py"
+
+
+def _doc(text: str) -> str:
+    """Text safe inside a triple-quoted docstring, on one line."""
+    return " ".join(text.replace("\\", "\\\\").replace('"""', '\\"\\"\\"').split())
+
+
+def _py(value: str) -> str:
+    """A Python string literal (a JSON string is one), double-quoted as our own code is."""
+    return json.dumps(value, ensure_ascii=False)
+
+
+def _test_name(requirement_id: str) -> str:
+    name = f"test_{_snake(requirement_id)}"
+    return f"{name}_" if keyword.iskeyword(name) else name
+
+
+def _classes_for(standard: Standard, class_id: str) -> list[ConformanceClass]:
+    """The class and every class it builds on, bases first, in a stable order."""
+    ordered: list[ConformanceClass] = []
+
+    def visit(cid: str) -> None:
+        klass = standard.classes[cid]
+        for base in klass.builds_on:
+            visit(base)
+        if klass not in ordered:
+            ordered.append(klass)
+
+    visit(class_id)
+    return ordered
+
+
+def _environment(standard: Standard) -> jinja2.Environment:
+    # Python source, not HTML: nothing is escaped by Jinja; every value reaches the code through
+    # the `py` (a Python literal) or `doc` (docstring-safe text) filters.
+    env = jinja2.Environment(
+        loader=jinja2.PackageLoader("conformance.runs", "templates"),
+        autoescape=False,  # noqa: S701 - generates Python; values go through `py`/`doc`
+        keep_trailing_newline=True, trim_blocks=True, lstrip_blocks=True,
+        undefined=jinja2.StrictUndefined,
+    )
+    env.filters.update(py=_py, doc=_doc, test_name=_test_name,
+                       module_of=lambda cid: module_name(standard, cid))
+    return env
+
+
+def sha256_text(text: str) -> str:
+    return "sha256:" + hashlib.sha256(text.encode("utf-8")).hexdigest()
+
+
+def suite_hash(files: dict[str, str]) -> str:
+    """The suite's own hash: over the sorted names and hashes of its files."""
+    listing = "".join(f"{digest}  {name}\n" for name, digest in sorted(files.items()))
+    return sha256_text(listing)
+
+
+def render_suite(standard: Standard, class_id: str | None) -> dict[str, str]:
+    """File name -> content of the suite for `class_id` (default: the standard's default class)."""
+    class_id = class_id or standard.default_class
+    if class_id is None or class_id not in standard.classes:
+        raise UsageError(f"conformance class {class_id!r} is not defined by {standard.ref}; "
+                         f"classes: {', '.join(sorted(standard.classes))}")
+    env = _environment(standard)
+    files: dict[str, str] = {"pytest.ini": env.get_template("pytest.ini.j2").render(
+        tool_version=__version__)}
+    template = env.get_template("test_class.py.j2")
+    for klass in _classes_for(standard, class_id):
+        inherited = {r for base in klass.builds_on for r in standard.classes[base].requirements}
+        own = [standard.requirements[r] for r in klass.requirements if r not in inherited]
+        files[module_name(standard, klass.id)] = template.render(
+            standard=standard, klass=klass, requirements=own, tool_version=__version__)
+    digests = {name: sha256_text(text) for name, text in files.items()}
+    manifest = {
+        "format": FORMAT, "format-version": FORMAT_VERSION,
+        "generator": {"name": "egov-conformance", "version": __version__},
+        "standard": {"id": standard.id, "version": standard.version,
+                     "content-hash": standard.content_hash},
+        "class": class_id,
+        "files": digests,
+        "suite-hash": suite_hash(digests),
+    }
+    files[MANIFEST_NAME] = json.dumps(manifest, ensure_ascii=False, indent=1, sort_keys=True) + "\n"
+    return files
+
+
+def generate_suite(standard: Standard, class_id: str | None, out: Path, *, force: bool = False) -> Suite:
+    """Write the suite into `out` (created; an existing suite is replaced only with `force`)."""
+    files = render_suite(standard, class_id)
+    if out.exists() and any(out.iterdir()):
+        if not force and not (out / MANIFEST_NAME).is_file():
+            raise UsageError(f"{out} exists and is not a generated suite; choose an empty folder")
+        for old in out.glob("test_*.py"):
+            old.unlink()
+    out.mkdir(parents=True, exist_ok=True)
+    for name, text in files.items():
+        (out / name).write_text(text, encoding="utf-8", newline="\n")
+    return load_suite(out)
+
+
+def load_suite(folder: Path) -> Suite:
+    """Read a suite's manifest and check that its files are the ones generated."""
+    path = folder / MANIFEST_NAME
+    try:
+        data: Any = json.loads(path.read_text(encoding="utf-8"))
+    except (OSError, UnicodeDecodeError, json.JSONDecodeError) as exc:
+        raise UsageError(f"{path}: not a readable suite manifest: {exc}") from None
+    if not isinstance(data, dict) or data.get("format") != FORMAT:
+        raise UsageError(f"{path}: not an egov-conformance suite manifest")
+    try:
+        files = dict(data["files"])
+        std = data["standard"]
+        suite = Suite(folder, std["id"], std["version"], std["content-hash"], data["class"], files,
+                      data["suite-hash"])
+    except (KeyError, TypeError, ValueError) as exc:
+        raise UsageError(f"{path}: suite manifest lacks {exc}") from None
+    if suite_hash(files) != suite.hash:
+        raise UsageError(f"{path}: the suite hash does not match its file list")
+    for name, digest in sorted(files.items()):
+        try:
+            actual = sha256_text((folder / name).read_text(encoding="utf-8"))
+        except (OSError, UnicodeDecodeError):
+            raise UsageError(f"{folder / name}: suite file missing or unreadable") from None
+        if actual != digest:
+            raise UsageError(f"{folder / name} was changed after generation (regenerate the suite "
+                             "with `conform generate`: results must name the suite that ran)")
+    return suite
