@@ -38,6 +38,14 @@ def tool_errors(func: F) -> F:
     return wrapper  # type: ignore[return-value]
 
 
+def echo_notes(notes: tuple[str, ...], *, more: str, shown: int = 10) -> None:
+    """Notes of an import on standard error; a long list is cut short."""
+    for note in notes[:shown]:
+        click.echo(f"conform: note: {note}", err=True)
+    if len(notes) > shown:
+        click.echo(f"conform: note: ... and {len(notes) - shown} more ({more})", err=True)
+
+
 def _fail(message: str) -> int:
     click.echo(f"conform: error: {message}", err=True)
     return EXIT_USAGE

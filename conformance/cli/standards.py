@@ -1,21 +1,23 @@
-"""`conform standards list` and `conform standards show ID[@VERSION]`."""
+"""`conform standards list`, `conform standards show ID[@VERSION]` and `conform standards import`."""
 
 from __future__ import annotations
 
 import json
+from pathlib import Path
 from typing import Any
 
 import click
 
 from conformance import api
-from conformance.cli.common import standards_path_option, tool_errors
+from conformance.cli.common import echo_notes, standards_path_option, tool_errors
 from conformance.engine.checks import get_check
+from conformance.engine.importer import import_standard, parse_root
 from conformance.spec.model import CheckKind, Standard
 
 
 @click.group()
 def standards() -> None:
-    """List and inspect the standards the tool knows."""
+    """List, inspect and import standards."""
 
 
 @standards.command("list")
@@ -130,3 +132,38 @@ def _detail(s: Standard) -> dict[str, Any]:
             for cl in s.code_lists.values()
         ],
     }
+
+
+@standards.command("import")
+@click.argument("artefacts", nargs=-1, required=True, metavar="ARTEFACT...",
+                type=click.Path(exists=True, path_type=Path))
+@click.option("--id", "standard_id", required=True, metavar="ID", help="Id of the new standard.")
+@click.option("--version", "version", required=True, metavar="X.Y.Z",
+              help="Semantic version of the new standard.")
+@click.option("--out", "-o", "out", required=True, type=click.Path(file_okay=False, path_type=Path),
+              help="Standards folder: the bundle is written to OUT/ID/VERSION.")
+@click.option("--title", help="Title of the standard (default: 'ID VERSION (imported)').")
+@click.option("--phase", metavar="PHASE",
+              help="Schematron phase to import and run (default: the rule set's default phase).")
+@click.option("--root", "roots", multiple=True, metavar="{NS}NAME",
+              help="Document element of a message type (repeatable). Default: the XSD's global "
+                   "elements, else the roots named by absolute Schematron rule contexts.")
+@click.option("--force", is_flag=True, help="Replace an existing bundle of that id and version.")
+@tool_errors
+def import_(artefacts: tuple[Path, ...], standard_id: str, version: str, out: Path,
+            title: str | None, phase: str | None, roots: tuple[str, ...], force: bool) -> None:
+    """Build a draft standard bundle from a Schematron rule set, an XSD, or a folder of them.
+
+    The artefacts (with the files they include) are copied into OUT/ID/VERSION beside a generated
+    standard.yaml: one requirement per Schematron assertion id, one for XSD validity, one
+    conformance class `all`. Review and edit the manifest before use.
+    """
+    folder, plan = import_standard(
+        list(artefacts), out=out, standard_id=standard_id, version=version, title=title,
+        phase=phase, roots=[parse_root(r) for r in roots], force=force)
+    for warning in plan.warnings:
+        click.echo(f"conform: warning: {warning}", err=True)
+    echo_notes(plan.notes, more="comments in standard.yaml")
+    click.echo(f"imported {plan.standard_id}@{plan.version} into {folder}: {plan.requirements} "
+               f"requirements, message types {', '.join(plan.message_types)}, "
+               f"{len(plan.files)} artefact file(s); status draft: review {folder / 'standard.yaml'}")

@@ -1,8 +1,10 @@
-"""`conform validate PATH...`"""
+"""`conform validate PATH...`, against a standard bundle or ad hoc against a rule set and an XSD."""
 
 from __future__ import annotations
 
 import sys
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 import click
@@ -12,20 +14,35 @@ from conformance.cli.common import (
     EXIT_NOT_CONFORMANT,
     EXIT_OK,
     EXIT_USAGE,
+    echo_notes,
     standards_path_option,
     tool_errors,
 )
 from conformance.core.findings import Verdict
 from conformance.engine.batch import DEFAULT_PATTERNS, iter_payload_paths, validate_paths
+from conformance.engine.importer import parse_root, temporary_standard
 from conformance.engine.payload import DEFAULT_MAX_BYTES
+from conformance.engine.session import ValidationSession
 from conformance.reports.results_json import ResultsJsonWriter
 from conformance.reports.text import TextWriter
+
+_FILE = click.Path(exists=True, dir_okay=False, path_type=Path)
 
 
 @click.command()
 @click.argument("paths", nargs=-1, required=True, type=click.Path(path_type=Path))
 @click.option("--standard", "-s", "standard", metavar="ID[@VERSION]",
               help="Validate against this standard (default: recognise each payload).")
+@click.option("--schematron", "schematron", multiple=True, type=_FILE, metavar="FILE.sch",
+              help="Validate ad hoc against this ISO Schematron rule set, without a bundle "
+                   "(repeatable; not with --standard).")
+@click.option("--xsd", "xsd", multiple=True, type=_FILE, metavar="FILE.xsd",
+              help="Validate ad hoc against this XML Schema too, or alone (repeatable).")
+@click.option("--phase", metavar="PHASE",
+              help="Schematron phase of the ad hoc rule set (default: its default phase).")
+@click.option("--root", "roots", multiple=True, metavar="{NS}NAME",
+              help="Document element for ad hoc validation when the XSD and the rule contexts "
+                   "do not name it (repeatable).")
 @click.option("--class", "-c", "class_id", metavar="CLASS",
               help="Conformance class for the verdict (default: the standard's default class).")
 @click.option("--format", "-f", "output_format", type=click.Choice(["text", "json"]),
@@ -42,19 +59,57 @@ from conformance.reports.text import TextWriter
               help="Write to this file instead of standard output.")
 @standards_path_option
 @tool_errors
-def validate(paths: tuple[Path, ...], standard: str | None, class_id: str | None,
+def validate(paths: tuple[Path, ...], standard: str | None, schematron: tuple[Path, ...],
+             xsd: tuple[Path, ...], phase: str | None, roots: tuple[str, ...], class_id: str | None,
              output_format: str, jobs: int, lang: str, patterns: tuple[str, ...], max_bytes: int,
              output: Path | None, standards_path: tuple[str, ...]) -> None:
     """Validate payload files and folders against a standard.
 
+    With --schematron and/or --xsd, a draft standard is built from those files for this run only
+    (as `conform standards import` would build it) instead of using a bundle.
+
     Exit code 0 when every payload conforms, 1 when some does not (or could not be processed),
     2 on a usage or specification error.
     """
+    adhoc = bool(schematron or xsd)
+    if adhoc and (standard or standards_path):
+        raise click.UsageError("--schematron/--xsd validate without a bundle: not with --standard "
+                               "or --standards-path")
+    if not adhoc and (phase or roots):
+        raise click.UsageError("--phase and --root need --schematron or --xsd")
     missing = [str(p) for p in paths if not p.exists()]
     if missing:
         raise click.UsageError(f"no such file or folder: {', '.join(missing)}")
-    session = api.session(standard, class_id=class_id, standards_path=standards_path or None,
+    with _session(standard, schematron + xsd, phase, roots, class_id, standards_path,
+                  max_bytes) as session:
+        all_conformant, count = _run(session, paths, class_id, output_format, jobs, lang, patterns,
+                                     output)
+    if count == 0:
+        click.echo("conform: no payloads found (folders are searched for "
+                   f"{' '.join(patterns or DEFAULT_PATTERNS)})", err=True)
+        raise click.exceptions.Exit(EXIT_USAGE)
+    raise click.exceptions.Exit(EXIT_OK if all_conformant else EXIT_NOT_CONFORMANT)
+
+
+@contextmanager
+def _session(standard: str | None, artefacts: tuple[Path, ...], phase: str | None,
+             roots: tuple[str, ...], class_id: str | None, standards_path: tuple[str, ...],
+             max_bytes: int) -> Iterator[ValidationSession]:
+    """A session on a bundle, or on a standard imported for this run (removed afterwards)."""
+    if not artefacts:
+        yield api.session(standard, class_id=class_id, standards_path=standards_path or None,
                           max_bytes=max_bytes)
+        return
+    with temporary_standard(list(artefacts), phase=phase,
+                            roots=[parse_root(r) for r in roots]) as (imported, plan):
+        echo_notes(plan.notes, more="`conform standards import` writes them all into the manifest")
+        yield api.session(imported, class_id=class_id, max_bytes=max_bytes)
+
+
+def _run(session: ValidationSession, paths: tuple[Path, ...], class_id: str | None,
+         output_format: str, jobs: int, lang: str, patterns: tuple[str, ...],
+         output: Path | None) -> tuple[bool, int]:
+    """Validate and write the results; (every payload conformant, number of payloads)."""
     stream = output.open("w", encoding="utf-8") if output else sys.stdout
     try:
         writer: ResultsJsonWriter | TextWriter
@@ -73,8 +128,4 @@ def validate(paths: tuple[Path, ...], standard: str | None, class_id: str | None
     finally:
         if output:
             stream.close()
-    if count == 0:
-        click.echo("conform: no payloads found (folders are searched for "
-                   f"{' '.join(patterns or DEFAULT_PATTERNS)})", err=True)
-        raise click.exceptions.Exit(EXIT_USAGE)
-    raise click.exceptions.Exit(EXIT_OK if all_conformant else EXIT_NOT_CONFORMANT)
+    return all_conformant, count

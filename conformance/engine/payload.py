@@ -55,7 +55,10 @@ def read_payload(path: Path, *, max_bytes: int = DEFAULT_MAX_BYTES) -> Payload:
         )
     try:
         with open(path, "rb") as handle:
-            data = handle.read(max_bytes + 1)
+            # Ask for the size stat() gave, not the limit: read(n) allocates n bytes up front.
+            data = handle.read(info.st_size + 1)
+            if len(data) > info.st_size:  # the file grew since stat(): read on, to the limit
+                data += handle.read(max_bytes + 1 - len(data))
     except OSError as exc:
         raise PayloadError(f"cannot read payload: {exc.strerror or exc}",
                            message_zh=f"无法读取报文：{exc.strerror or exc}", location=name) from exc

@@ -41,47 +41,71 @@ class PayloadResult:
                      if f.outcome in (Outcome.FAILED, Outcome.CANT_TELL) or f.processing_error)
 
 
+class VerdictPlan:
+    """What outcomes and verdicts need of one message type of one standard, worked out once.
+
+    Every payload of the type then costs one pass over its findings and over the MUST
+    requirements of each class, with no lookups in the standard.
+    """
+
+    __slots__ = ("_musts", "_template")
+
+    def __init__(self, standard: Standard, message_type: str) -> None:
+        self._template = {rid: Outcome.UNTESTED if r.applies_to(message_type) else Outcome.INAPPLICABLE
+                          for rid, r in standard.requirements.items()}
+        self._musts = {cid: tuple(rid for rid in klass.requirements
+                                  if standard.requirements[rid].level is Level.MUST)
+                       for cid, klass in standard.classes.items()}
+
+    def outcomes(self, findings: Iterable[Finding]) -> dict[str, Outcome]:
+        """Outcome of every requirement: the worst of its findings; inapplicable to other types."""
+        worst: dict[str, Outcome] = {}
+        rank = OUTCOME_RANK
+        for finding in findings:
+            rid = finding.requirement_id
+            if rid is None:
+                continue
+            current = worst.get(rid)
+            if current is None or rank[finding.outcome] < rank[current]:
+                worst[rid] = finding.outcome
+        outcomes = dict(self._template)
+        for rid, outcome in worst.items():
+            # Only requirements that apply take their findings' outcome; others stay inapplicable.
+            if outcomes.get(rid) is Outcome.UNTESTED:
+                outcomes[rid] = outcome
+        return outcomes
+
+    def verdicts(self, outcomes: Mapping[str, Outcome]) -> dict[str, Verdict]:
+        """Conformant when no MUST requirement of the class failed or stayed undecided.
+
+        Passed and inapplicable MUST requirements are fine; a failed SHOULD is a warning only. A
+        definite failure outranks an undecided one: the payload is then known not to conform.
+        """
+        verdicts: dict[str, Verdict] = {}
+        for class_id, musts in self._musts.items():
+            verdict = Verdict.CONFORMANT
+            for rid in musts:
+                outcome = outcomes.get(rid, Outcome.UNTESTED)
+                if outcome is Outcome.FAILED:
+                    verdict = Verdict.NOT_CONFORMANT
+                    break
+                if outcome is Outcome.CANT_TELL or outcome is Outcome.UNTESTED:
+                    verdict = Verdict.ERROR
+            verdicts[class_id] = verdict
+        return verdicts
+
+
 def requirement_outcomes(
     standard: Standard, message_type: str, findings: Iterable[Finding]
 ) -> dict[str, Outcome]:
-    """Outcome of every requirement: the worst of its findings; inapplicable to other syntaxes."""
-    worst: dict[str, Outcome] = {}
-    for finding in findings:
-        rid = finding.requirement_id
-        if rid is None:
-            continue
-        current = worst.get(rid)
-        if current is None or OUTCOME_RANK[finding.outcome] < OUTCOME_RANK[current]:
-            worst[rid] = finding.outcome
-    outcomes: dict[str, Outcome] = {}
-    for rid, requirement in standard.requirements.items():
-        if not requirement.applies_to(message_type):
-            outcomes[rid] = Outcome.INAPPLICABLE
-        else:
-            outcomes[rid] = worst.get(rid, Outcome.UNTESTED)
-    return outcomes
+    """Outcome of every requirement: the worst of its findings; inapplicable to other types."""
+    return VerdictPlan(standard, message_type).outcomes(findings)
 
 
 def class_verdicts(standard: Standard, outcomes: Mapping[str, Outcome]) -> dict[str, Verdict]:
-    """Conformant when no MUST requirement of the class failed or stayed undecided.
-
-    Passed and inapplicable MUST requirements are fine; a failed SHOULD is a warning only. A
-    definite failure outranks an undecided one: the payload is then known not to conform.
-    """
-    verdicts: dict[str, Verdict] = {}
-    for class_id, klass in standard.classes.items():
-        verdict = Verdict.CONFORMANT
-        for rid in klass.requirements:
-            if standard.requirements[rid].level is not Level.MUST:
-                continue
-            outcome = outcomes.get(rid, Outcome.UNTESTED)
-            if outcome is Outcome.FAILED:
-                verdict = Verdict.NOT_CONFORMANT
-                break
-            if outcome in (Outcome.CANT_TELL, Outcome.UNTESTED):
-                verdict = Verdict.ERROR
-        verdicts[class_id] = verdict
-    return verdicts
+    """Verdict per class (see VerdictPlan.verdicts); the class is what matters, not the type."""
+    plan = VerdictPlan(standard, "")
+    return plan.verdicts(outcomes)
 
 
 def overall_verdict(verdicts: Mapping[str, Verdict], target_class: str | None) -> Verdict:

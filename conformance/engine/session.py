@@ -18,9 +18,8 @@ from conformance.engine.payload import DEFAULT_MAX_BYTES, Payload, read_payload,
 from conformance.engine.recognition import Recognizer
 from conformance.engine.results import (
     PayloadResult,
-    class_verdicts,
+    VerdictPlan,
     overall_verdict,
-    requirement_outcomes,
 )
 from conformance.engine.validator import MessageTypeValidator
 from conformance.engine.xmldoc import XmlDocument, parse_xml
@@ -64,6 +63,7 @@ class ValidationSession:
             (s.ref, mt.id): MessageTypeValidator(s, mt)
             for s in self.standards for mt in s.message_types.values()
         }
+        self._plans = {key: VerdictPlan(v.standard, v.message_type.id) for key, v in self._validators.items()}
 
     def validate_path(self, path: Path) -> PayloadResult:
         """Read and validate one file."""
@@ -111,10 +111,11 @@ class ValidationSession:
         else:
             candidate = self._recognizer.recognise(doc)
             standard, message_type = candidate.standard, candidate.message_type
-        validator = self._validators[(standard.ref, message_type.id)]
-        findings = tuple(validator.validate(doc))
-        outcomes = requirement_outcomes(standard, message_type.id, findings)
-        verdicts = class_verdicts(standard, outcomes)
+        key = (standard.ref, message_type.id)
+        findings = tuple(self._validators[key].validate(doc))
+        plan = self._plans[key]
+        outcomes = plan.outcomes(findings)
+        verdicts = plan.verdicts(outcomes)
         target = self.class_id or standard.default_class
         return PayloadResult(
             name=payload.name,

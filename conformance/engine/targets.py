@@ -27,7 +27,8 @@ def select_xml(xpath: etree.XPath, root: etree._Element) -> Iterator[tuple[Any, 
         raise SpecError(f"target {xpath.path!r} must select nodes, not a {type(result).__name__}")
     for node in result:
         if isinstance(node, etree._Element):
-            yield "".join(node.itertext()), node
+            # Most targets are leaf elements: their text is all there is (no itertext() walk).
+            yield ("".join(node.itertext()) if len(node) else node.text or ""), node
         elif isinstance(node, str):  # attribute values and text() nodes are "smart strings"
             parent = node.getparent() if hasattr(node, "getparent") else None
             yield str(node), parent if parent is not None else root
@@ -44,19 +45,26 @@ def parse_json_target(target: str, *, where: str) -> tuple[str, ...]:
 
 def select_json(steps: tuple[str, ...], value: Any, prefix: str = "") -> Iterator[tuple[Any, str]]:
     """(value, concrete pointer) for every match; `*` matches each array item or object member."""
-    if not steps:
-        yield value, prefix
-        return
-    step, rest = steps[0], steps[1:]
-    if step == "*":
-        if isinstance(value, dict):
-            for key, child in value.items():
-                yield from select_json(rest, child, f"{prefix}/{escape_token(key)}")
-        elif isinstance(value, list):
-            for index, child in enumerate(value):
-                yield from select_json(rest, child, f"{prefix}/{index}")
-        return
-    if isinstance(value, dict) and step in value:
-        yield from select_json(rest, value[step], f"{prefix}/{escape_token(step)}")
-    elif isinstance(value, list) and step.isdigit() and int(step) < len(value):
-        yield from select_json(rest, value[int(step)], f"{prefix}/{step}")
+    # Breadth first, one list per step: no generator frame per level and per node.
+    nodes: list[tuple[Any, str]] = [(value, prefix)]
+    for step in steps:
+        found: list[tuple[Any, str]] = []
+        if step == "*":
+            for node, pointer in nodes:
+                if type(node) is dict:
+                    found.extend((child, f"{pointer}/{escape_token(key)}") for key, child in node.items())
+                elif type(node) is list:
+                    found.extend((child, f"{pointer}/{index}") for index, child in enumerate(node))
+        else:
+            escaped = escape_token(step)
+            index = int(step) if step.isdigit() else -1
+            for node, pointer in nodes:
+                if type(node) is dict:
+                    if step in node:
+                        found.append((node[step], f"{pointer}/{escaped}"))
+                elif type(node) is list and 0 <= index < len(node):
+                    found.append((node[index], f"{pointer}/{step}"))
+        nodes = found
+        if not nodes:
+            break
+    return iter(nodes)

@@ -99,7 +99,8 @@ class MessageTypeValidator:
         known: dict[str, int] = {}
         for index, path in enumerate(message_type.rules):
             if message_type.syntax is Syntax.XML:
-                compiled = compile_schematron(path, root=standard.root)
+                compiled = compile_schematron(path, phase=message_type.phase_of(path),
+                                              root=standard.root)
                 self._schematrons.append(compiled)
                 ids = list(compiled.assertions)
             else:
@@ -182,31 +183,24 @@ class MessageTypeValidator:
 
     def _json_rule_findings(self, doc: JsonDocument, ex: Excerpts) -> Iterator[Finding]:
         for rule_set in self._rule_sets:
-            for rule in rule_set.rules:
-                reqs = self._rule_reqs.get(rule.id)
-                if not reqs:
+            # One rule that breaks makes only its own requirements undecided.
+            for check in rule_set.check(doc.value, self._rule_reqs):
+                if isinstance(check, RuleError):
+                    yield from self._broken_rules([check.rule or ""], f"json-rule:{check.rule}", check)
                     continue
-                # One rule that breaks makes only its own requirements undecided.
-                try:
-                    outcomes = list(rule.evaluate(doc.value))
-                except RuleError as exc:
-                    yield from self._broken_rules([rule.id], f"json-rule:{rule.id}", exc)
-                    continue
-                failed = False
-                for outcome in outcomes:
-                    if not outcome.failed:
-                        continue
-                    failed = True
-                    location = ex.locate(pointer=outcome.pointer)
+                reqs = self._rule_reqs[check.rule_id]
+                rule = rule_set.by_id[check.rule_id]
+                for pointer in check.failed:
+                    location = ex.locate(pointer=pointer)
                     for req in reqs:
                         yield Finding(
                             req.id, Outcome.FAILED, _severity(req), rule.message,
                             f"json-rule:{rule.id}", location=location, hint=req.hint,
                             excerpt=ex.excerpt(location),
                         )
-                if not failed:
+                if not check.failed:
                     for req in reqs:
-                        yield _quiet(req, rule.id, "json-rule", bool(outcomes))
+                        yield _quiet(req, rule.id, "json-rule", check.nodes > 0)
 
     def _broken_rules(self, rule_ids: list[str], source: str, exc: RuleError) -> Iterator[Finding]:
         detail = exc.message + (f" (rule {exc.rule})" if exc.rule else "")
@@ -264,7 +258,21 @@ class MessageTypeValidator:
 
 
 def _quiet(req: Requirement, rule_id: str, kind: str, fired: bool) -> Finding:
-    """The finding for a rule that did not fail: passed if its context matched, else inapplicable."""
+    """The finding for a rule that did not fail: passed if its context matched, else inapplicable.
+
+    Findings are values: the same one serves every payload (most rules pass on most payloads).
+    """
+    key = (req.id, rule_id, kind, fired)
+    finding = _QUIET.get(key)
+    if finding is None:
+        finding = _QUIET[key] = _quiet_finding(req, rule_id, kind, fired)
+    return finding
+
+
+_QUIET: dict[tuple[str, str, str, bool], Finding] = {}
+
+
+def _quiet_finding(req: Requirement, rule_id: str, kind: str, fired: bool) -> Finding:
     if fired:
         return Finding(req.id, Outcome.PASSED, Severity.INFO,
                        Text(zh=f"规则 {rule_id} 成立", en=f"rule {rule_id} holds"), f"{kind}:{rule_id}")

@@ -188,6 +188,7 @@ def _message_types(raw: Mapping[str, Any], root: Path, where: str) -> dict[str, 
             raise SpecError(f"{at}.recognise: a JSON message type needs 'pointer' and 'value'",
                             location=where)
         schema = item.get("schema")
+        rules, phases = _rule_files(item.get("rules", []), syntax, root, f"{where}: {at}")
         result[item["id"]] = MessageType(
             id=item["id"],
             syntax=syntax,
@@ -197,11 +198,31 @@ def _message_types(raw: Mapping[str, Any], root: Path, where: str) -> dict[str, 
                 pointer=rec.get("pointer"), value=rec.get("value"),
             ),
             schema=_existing(root, schema, f"{where}: {at}.schema") if schema else None,
-            rules=tuple(_existing(root, r, f"{where}: {at}.rules[{i}]")
-                        for i, r in enumerate(item.get("rules", []))),
+            rules=rules,
             namespaces=dict(item.get("namespaces", {})),
+            rule_phases=phases,
         )
     return result
+
+
+def _rule_files(entries: list[Any], syntax: Syntax, root: Path,
+                at: str) -> tuple[tuple[Path, ...], dict[Path, str]]:
+    """Rule file paths of a message type and the Schematron phase chosen for some of them."""
+    paths: list[Path] = []
+    phases: dict[Path, str] = {}
+    for i, entry in enumerate(entries):
+        relative, phase = (entry, None) if isinstance(entry, str) else (entry["file"], entry.get("phase"))
+        path = _existing(root, relative, f"{at}.rules[{i}]")
+        if path in paths:
+            # Rule ids are looked up across a message type's rule files: a file twice is ambiguous.
+            raise SpecError(f"rule file {relative!r} is listed twice", location=f"{at}.rules[{i}]")
+        if phase is not None:
+            if syntax is not Syntax.XML:
+                raise SpecError("a phase applies to Schematron rule files only",
+                                location=f"{at}.rules[{i}].phase")
+            phases[path] = phase
+        paths.append(path)
+    return tuple(paths), phases
 
 
 def _existing(root: Path, relative: str, where: str) -> Path:

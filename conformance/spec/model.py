@@ -62,6 +62,12 @@ class MessageType:
     schema: Path | None
     rules: tuple[Path, ...]
     namespaces: Mapping[str, str] = field(default_factory=dict)
+    # Schematron phase per rule file (manifest `rules: [{file, phase}]`); absent: the default phase.
+    rule_phases: Mapping[Path, str] = field(default_factory=dict)
+
+    def phase_of(self, rule_file: Path) -> str | None:
+        """The Schematron phase this message type runs `rule_file` in (None: its default phase)."""
+        return self.rule_phases.get(rule_file)
 
 
 @dataclass(frozen=True, slots=True)

@@ -4,13 +4,14 @@ A check takes the text of one node, its declared params and a context giving cod
 returns the problems found (empty when the value passes). Names are the public contract used in a
 bundle's `standard.yaml` (`by: builtin`, `check: <name>`):
 
-    citizen-id, unified-social-credit-code, division-code, timestamp, code-list, uuid
+    citizen-id, unified-social-credit-code, division-code, timestamp, code-list, uuid,
+    sha256-digest-value, media-type
 """
 
 from __future__ import annotations
 
 # Imported for their side effect: each module registers its checks with the decorator.
-from conformance.engine.checks import _codes, _formats, _identifiers  # noqa: F401
+from conformance.engine.checks import _codes, _descriptors, _formats, _identifiers  # noqa: F401
 from conformance.engine.checks._identifiers import (
     CITIZEN_ID_CHECK,
     CITIZEN_ID_WEIGHTS,

@@ -21,6 +21,7 @@ from conformance.engine.jsonrules._rules import (
     MAX_FILE_BYTES,
     JsonRule,
     JsonRuleSet,
+    RuleCheck,
     RuleOutcome,
     load_rules,
 )
@@ -43,6 +44,7 @@ __all__ = [
     "Expression",
     "JsonRule",
     "JsonRuleSet",
+    "RuleCheck",
     "RuleOutcome",
     "compile_expression",
     "escape_token",

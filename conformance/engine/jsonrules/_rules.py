@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import hashlib
 import re
-from collections.abc import Iterator, Mapping
+from collections.abc import Container, Iterator, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Literal
@@ -35,6 +35,15 @@ class RuleOutcome:
 
 
 @dataclass(frozen=True, slots=True)
+class RuleCheck:
+    """One rule on one document: how many context nodes it ran on, and where it failed."""
+
+    rule_id: str
+    nodes: int
+    failed: tuple[str, ...]
+
+
+@dataclass(frozen=True, slots=True)
 class JsonRule:
     """One rule: on each node `context` selects, `expression` must hold (assert) or not (report)."""
 
@@ -60,15 +69,37 @@ class JsonRule:
                 ) from exc
             yield RuleOutcome(self.id, pointer, truthy(value) is report)
 
+    def check(self, document: Any, selected: list[tuple[str, Any]] | None = None) -> RuleCheck:
+        """The rule on every context node at once (`selected`: the nodes, if already known).
+
+        Gives the same verdicts as `evaluate`, without an object per passing node: documents
+        have many context nodes and few failures. A RuleError is reported through `evaluate`, which
+        names the context node.
+        """
+        nodes = self.selector.select(document) if selected is None else selected
+        nodes = nodes if isinstance(nodes, list) else list(nodes)
+        evaluate = self.expression.evaluator(document)
+        try:
+            if self.kind == "report":
+                failed = tuple([p for p, node in nodes if truthy(evaluate(node))])
+            else:
+                failed = tuple([p for p, node in nodes if not truthy(evaluate(node))])
+        except RuleError:
+            for _ in self.evaluate(document):
+                pass
+            raise  # pragma: no cover - evaluate raises the same error with the node named
+        return RuleCheck(self.id, len(nodes), failed)
+
 
 class JsonRuleSet:
     """The rules of one file, in file order."""
 
-    __slots__ = ("content_hash", "path", "rules")
+    __slots__ = ("by_id", "content_hash", "path", "rules")
 
     def __init__(self, path: Path, rules: tuple[JsonRule, ...], content_hash: str) -> None:
         self.path = path
         self.rules = rules
+        self.by_id = {rule.id: rule for rule in rules}
         self.content_hash = content_hash
 
     def evaluate(self, document: Any) -> Iterator[RuleOutcome]:
@@ -78,6 +109,24 @@ class JsonRuleSet:
                 yield from rule.evaluate(document)
             except RuleError as exc:
                 raise RuleError(exc.message, location=str(self.path), rule=exc.rule) from exc
+
+    def check(self, document: Any, wanted: Container[str]) -> Iterator[RuleCheck | RuleError]:
+        """`check` of each wanted rule, in file order; rules sharing a context select it once.
+
+        A rule that breaks gives its RuleError (naming the file) in place of its check, so one
+        broken rule leaves the others decided.
+        """
+        selected: dict[str, list[tuple[str, Any]]] = {}
+        for rule in self.rules:
+            if rule.id not in wanted:
+                continue
+            nodes = selected.get(rule.context)
+            if nodes is None:
+                nodes = selected[rule.context] = list(rule.selector.select(document))
+            try:
+                yield rule.check(document, nodes)
+            except RuleError as exc:
+                yield RuleError(exc.message, location=str(self.path), rule=exc.rule or rule.id)
 
     def __repr__(self) -> str:
         return f"JsonRuleSet({str(self.path)!r}, {len(self.rules)} rules)"

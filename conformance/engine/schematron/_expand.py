@@ -67,6 +67,20 @@ class Plan:
     properties: dict[str, etree._Element]
 
 
+def pattern_label(pattern_id: str | None, index: int) -> str:
+    """How an assertion key names its pattern: the pattern's id, else its position."""
+    return pattern_id or f"pattern{index + 1}"
+
+
+def assertion_key(item: etree._Element, label: str, rule_index: int, position: int) -> str:
+    """The id the engine reports for an assertion: its own id, else `pattern/rule/position`.
+
+    One definition for the translator and for whoever describes a rule set (the importer), so
+    that a derived key written into a manifest is the key the engine reports.
+    """
+    return item.get("id") or f"{label}/{rule_index + 1}/{position}"
+
+
 def query_binding(schema: etree._Element) -> str:
     """The schema's query binding, normalised; SpecError for one we cannot run."""
     raw = (schema.get("queryBinding") or "xslt").strip().lower()

@@ -21,7 +21,7 @@ from lxml import etree
 
 from conformance.core.errors import SpecError
 
-from ._expand import Plan, RulePlan
+from ._expand import Plan, RulePlan, assertion_key, pattern_label
 from ._source import CF_NS, FILE_ATTR, SCH_NS, XSL_NS, where
 
 SVRL_NS = "http://purl.oclc.org/dsdl/svrl"
@@ -234,14 +234,14 @@ class _Translator:
                 fired.set(attr, _avt(element.get(attr, "")))
         fired.set(_RULE_ATTR, str(rule_index))
         keys: list[int] = []
-        pattern_label = pattern_id or f"pattern{pattern_index + 1}"
+        pattern_name = pattern_label(pattern_id, pattern_index)
         position = 0
         for item in rule.items:
             if item.tag == _sch("let"):
                 self._variable(template, item, _x("variable"))
             elif item.tag in (_sch("assert"), _sch("report")):
                 position += 1
-                keys.append(self._assertion(template, item, rule, pattern_id, pattern_label, position))
+                keys.append(self._assertion(template, item, rule, pattern_id, pattern_name, position))
             else:
                 template.append(_copy(item))
         if walk:
@@ -261,7 +261,7 @@ class _Translator:
         item: etree._Element,
         rule: RulePlan,
         pattern_id: str | None,
-        pattern_label: str,
+        pattern_name: str,
         position: int,
     ) -> int:
         kind = "assert" if item.tag == _sch("assert") else "report"
@@ -269,7 +269,7 @@ class _Translator:
         if test is None or not test.strip():
             raise SpecError(f"{kind} without test", location=where(item))
         index = len(self.assertions)
-        key = item.get("id") or f"{pattern_label}/{rule.index + 1}/{position}"
+        key = assertion_key(item, pattern_name, rule.index, position)
         flag = item.get("flag") or rule.element.get("flag")
         role = item.get("role") or rule.element.get("role")
         self.assertions.append(

@@ -24,6 +24,8 @@ PUBLIC_NAMES = {
     "citizen-id",
     "unified-social-credit-code",
     "division-code",
+    "sha256-digest-value",
+    "media-type",
     "timestamp",
     "code-list",
     "uuid",

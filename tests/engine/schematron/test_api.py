@@ -11,11 +11,14 @@ def test_all() -> None:
     assert sorted(schematron.__all__) == [
         "AssertionInfo",
         "CompiledSchematron",
+        "OutlinedAssertion",
+        "RuleSetOutline",
         "SchematronFailure",
         "SchematronReport",
         "cache_dir",
         "clear_memory_cache",
         "compile_schematron",
+        "outline_schematron",
     ]
     for name in schematron.__all__:
         assert getattr(schematron, name).__doc__
