@@ -1,0 +1,211 @@
+"""JUnit XML in the xunit2 flavour (pytest's `junit_family=xunit2`), for CI servers.
+
+Shape and why:
+
+- **One `<testsuite>` per payload**, one `<testcase classname=PAYLOAD name=REQ-ID>` per requirement in
+  scope. Jenkins and GitLab identify and display a test by classname and name and ignore most of the
+  suite; a payload path turned into a dotted classname (`xml/bad-id.xml` ->
+  `xml.bad-id_xml`) gives Jenkins its package tree by folder, one class per file, one test per
+  requirement: "which file breaks which requirement", the question a failing build asks. A test's
+  identity is stable from run to run, so "failing since build N" works. xunit2 allows
+  `<properties>` only on a suite, which is where each payload's sha256 belongs; and a suite is
+  complete as soon as its payload is, so the file is written as a stream (10,000 payloads x 24
+  requirements stay in constant memory apart from the document itself).
+- **Red exactly when the verdict is not conformant.** A MUST requirement that failed is a
+  `<failure>`; cantTell (processing errors included) and an untested MUST requirement are `<error>`,
+  as they make the verdict `error`; inapplicable, and untested SHOULD/MAY requirements, are
+  `<skipped message=reason>`. A failed SHOULD or MAY requirement does not change any verdict, so it is
+  a passing test case whose `<system-out>` starts with `WARNING` and carries the full explanation:
+  CI stays green, the warning is one click away.
+- Run facts (tool version, standard id, version and content hash, suite hash, seed, subject, class,
+  times) repeat in every suite's properties: xunit2 gives the root element no properties, and each
+  suite then stands on its own.
+- Built with lxml's incremental writer, never by string concatenation; characters XML 1.0 cannot
+  carry are shown as escapes (see `printable`).
+"""
+
+from __future__ import annotations
+
+import io
+from collections.abc import Mapping
+from datetime import datetime
+from typing import IO, Any
+
+from lxml import etree
+
+from conformance.core.findings import Outcome
+from conformance.reports.cases import Case, Document, describe_location, iter_payload_cases
+from conformance.reports.printable import printable, shorten
+
+PASSED, WARNING, FAILURE, ERROR, SKIPPED = "passed", "warning", "failure", "error", "skipped"
+_MESSAGE_LIMIT = 500  # a message attribute is a one-line summary; the element text has the rest
+
+
+def case_kind(case: Case) -> str:
+    """How a cell appears in JUnit: passed, warning (passed with output), failure, error, skipped."""
+    must = case.level == "MUST"
+    if case.outcome is Outcome.FAILED:
+        return FAILURE if must else WARNING
+    if case.outcome is Outcome.CANT_TELL:
+        return ERROR
+    if case.outcome is Outcome.UNTESTED:
+        return ERROR if must else SKIPPED
+    if case.outcome is Outcome.INAPPLICABLE:
+        return SKIPPED
+    return PASSED
+
+
+def classname(payload_name: str) -> str:
+    """A payload path as a dotted class name: folders become packages, dots in a name become `_`."""
+    parts = [p.replace(".", "_") for p in payload_name.replace("\\", "/").split("/") if p not in ("", ".")]
+    return printable(".".join(parts) or "payload")
+
+
+def _none(value: Any) -> str:
+    return "none" if value is None else str(value)
+
+
+def _run_properties(document: Document) -> list[tuple[str, str]]:
+    standard, subject = document["standard"], document["subject"]
+    return [
+        ("tool.name", document["tool"]["name"]),
+        ("tool.version", document["tool"]["version"]),
+        ("standard.id", standard["id"]),
+        ("standard.version", standard["version"]),
+        ("standard.content-hash", standard["content-hash"]),
+        ("suite.hash", _none(document["suite"]["hash"])),
+        ("seed", _none(document["seed"])),
+        ("subject", "/".join((subject["organisation"], subject["product"], subject["version"]))
+         if subject else "none"),
+        ("class", _none(document["class"])),
+        ("run.verdict", document["verdict"]),
+        ("started", document["started"]),
+        ("finished", document["finished"]),
+    ]
+
+
+def _payload_properties(payload: Mapping[str, Any]) -> list[tuple[str, str]]:
+    return [
+        ("payload.name", payload["name"]),
+        ("payload.sha256", _none(payload["sha256"])),
+        ("payload.size", _none(payload["size"])),
+        ("payload.message-type", _none(payload["message-type"])),
+        ("payload.verdict", payload["verdict"]),
+    ]
+
+
+def explain(case: Case) -> str:
+    """The full text of a cell for people: requirement, statement, then each finding with its place."""
+    req = case.requirement
+    lines = [f"{req['id']} ({req['level']}): {req['statement']['en']}",
+             f"{req['statement']['zh']}", f"{req['uri']}", f"outcome: {case.outcome.value}"]
+    for n, finding in enumerate(case.findings, 1):
+        where = describe_location(finding.get("location"))
+        lines += ["", f"[{n}] {where or 'no location'} ({finding['source']})",
+                  f"    {finding['message']['en']}", f"    {finding['message']['zh']}"]
+        if "hint" in finding:
+            lines.append(f"    how to fix: {finding['hint']['en']}")
+        if "excerpt" in finding:
+            lines += ["    " + line for line in finding["excerpt"].splitlines()]
+    return printable("\n".join(lines))
+
+
+def _summary(case: Case, default: str) -> str:
+    if not case.findings:
+        return shorten(printable(f"{case.requirement['id']}: {default}"), _MESSAGE_LIMIT)
+    first = case.findings[0]
+    more = f" (and {len(case.findings) - 1} more)" if len(case.findings) > 1 else ""
+    text = f"{case.requirement['id']}: {first['message']['en']}{more}"
+    return shorten(printable(text), _MESSAGE_LIMIT)
+
+
+def _testcase(case: Case, dotted: str) -> tuple[etree._Element, str]:
+    element = etree.Element("testcase", classname=dotted, name=printable(case.requirement["id"]))
+    kind = case_kind(case)
+    rid, level = case.requirement["id"], case.level
+    if kind == FAILURE:
+        child = etree.SubElement(element, "failure", message=_summary(case, "failed"),
+                                 type=printable(case.findings[0]["source"] if case.findings else level))
+        child.text = explain(case)
+    elif kind == ERROR:
+        processing = any(f.get("processing-error") for f in case.findings)
+        reason = ("no check of this MUST requirement ran" if case.outcome is Outcome.UNTESTED
+                  else "could not be decided")
+        child = etree.SubElement(
+            element, "error", message=_summary(case, reason),
+            type="processing-error" if processing else case.outcome.value)
+        child.text = explain(case)
+    elif kind == SKIPPED:
+        if case.outcome is Outcome.INAPPLICABLE:
+            reason = f"inapplicable: nothing in this payload is subject to {rid}"
+        else:
+            reason = f"untested: no check of {rid} ({level}) ran on this payload"
+        etree.SubElement(element, "skipped", message=printable(reason), type=case.outcome.value)
+    elif kind == WARNING:
+        out = etree.SubElement(element, "system-out")
+        out.text = (f"WARNING: {rid} is a {level} requirement and was not met; the verdict is "
+                    f"not affected.\n\n{explain(case)}")
+    return element, kind
+
+
+def _suite(run: list[tuple[str, str]], started: str, payload: Mapping[str, Any],
+           cases: list[Case]) -> etree._Element:
+    counts = {"tests": len(cases), FAILURE: 0, ERROR: 0, SKIPPED: 0}
+    suite = etree.Element("testsuite", name=printable(payload["name"]))
+    properties = etree.SubElement(suite, "properties")
+    for name, value in run + _payload_properties(payload):
+        etree.SubElement(properties, "property", name=name, value=printable(value))
+    dotted = classname(payload["name"])
+    for case in cases:
+        element, kind = _testcase(case, dotted)
+        suite.append(element)
+        if kind in counts:
+            counts[kind] += 1
+    suite.set("tests", str(counts["tests"]))
+    suite.set("failures", str(counts[FAILURE]))
+    suite.set("errors", str(counts[ERROR]))
+    suite.set("skipped", str(counts[SKIPPED]))
+    suite.set("timestamp", started)
+    return suite
+
+
+def _duration(started: str, finished: str) -> str:
+    try:
+        seconds = (datetime.fromisoformat(finished) - datetime.fromisoformat(started)).total_seconds()
+    except ValueError:
+        seconds = 0.0
+    return f"{max(seconds, 0.0):.3f}"
+
+
+def _totals(document: Document) -> dict[str, int]:
+    totals = {"tests": 0, FAILURE: 0, ERROR: 0, SKIPPED: 0}
+    for _payload, cases in iter_payload_cases(document):
+        totals["tests"] += len(cases)
+        for case in cases:
+            kind = case_kind(case)
+            if kind in totals:
+                totals[kind] += 1
+    return totals
+
+
+def write_junit(document: Document, stream: IO[bytes]) -> None:
+    """Write the JUnit XML of checked run results to a binary stream, one payload at a time."""
+    totals = _totals(document)  # the root's counts come first, so a cheap first pass finds them
+    standard, run = document["standard"], _run_properties(document)
+    root = {"name": printable(f"{standard['id']}@{standard['version']} {document['class'] or ''}".strip()),
+            "tests": str(totals["tests"]), "failures": str(totals[FAILURE]),
+            "errors": str(totals[ERROR]), "time": _duration(document["started"], document["finished"])}
+    with etree.xmlfile(stream, encoding="utf-8") as xf:
+        xf.write_declaration()
+        with xf.element("testsuites", root):
+            for payload, cases in iter_payload_cases(document):
+                xf.write("\n")
+                xf.write(_suite(run, document["started"], payload, cases), pretty_print=True)
+    stream.write(b"\n")
+
+
+def junit_xml(document: Document) -> bytes:
+    """The JUnit XML of checked run results, as UTF-8 bytes."""
+    buffer = io.BytesIO()
+    write_junit(document, buffer)
+    return buffer.getvalue()

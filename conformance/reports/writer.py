@@ -1,0 +1,80 @@
+"""Every report of one run, written into one folder from the canonical run results."""
+
+from __future__ import annotations
+
+import io
+import os
+import tempfile
+from collections.abc import Callable, Iterable, Mapping
+from pathlib import Path
+from typing import IO, Any
+
+from conformance.core.errors import UsageError
+from conformance.reports.earl import write_earl
+from conformance.reports.html import write_html
+from conformance.reports.junit import write_junit
+from conformance.reports.run_results import RESULTS_FILE, dumps
+
+FORMATS = ("json", "junit", "earl", "html")
+FILE_NAMES = {"json": RESULTS_FILE, "junit": "junit.xml", "earl": "earl.jsonld", "html": "report.html"}
+
+
+Writer = Callable[[Mapping[str, Any], IO[bytes]], None]
+
+
+def _text(write: Callable[[Mapping[str, Any], IO[str]], None]) -> Writer:
+    def to_bytes(document: Mapping[str, Any], stream: IO[bytes]) -> None:
+        # A payload name read from the file system may hold lone surrogates (bytes that are not
+        # UTF-8); in JSON, `backslashreplace` writes them as \udcXX escapes, which read back as the
+        # same string. The HTML writer never lets one through, so the handler changes nothing there.
+        text = io.TextIOWrapper(stream, encoding="utf-8", errors="backslashreplace", newline="\n")
+        try:
+            write(document, text)
+            text.flush()
+        finally:
+            text.detach()  # the caller owns and closes the binary stream
+    return to_bytes
+
+
+def _write_json(document: Mapping[str, Any], stream: IO[str]) -> None:
+    stream.write(dumps(document))
+
+
+_WRITERS: dict[str, Writer] = {
+    "json": _text(_write_json),
+    "junit": write_junit,
+    "earl": _text(write_earl),
+    "html": _text(write_html),
+}
+
+
+def write_reports(document: Mapping[str, Any], out_dir: Path,
+                  formats: Iterable[str] = FORMATS) -> dict[str, Path]:
+    """Write the reports of checked run results into `out_dir` (created if need be).
+
+    Returns format -> path. Each file is written to a temporary name and renamed, so a reader never
+    sees half a report; the same document always gives byte-identical files.
+    """
+    wanted = list(dict.fromkeys(formats))
+    unknown = [f for f in wanted if f not in _WRITERS]
+    if unknown:
+        raise UsageError(f"unknown report format(s) {', '.join(unknown)}; choose from {', '.join(FORMATS)}")
+    out_dir = Path(out_dir)
+    try:
+        out_dir.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        raise UsageError(f"cannot create the report folder {out_dir}: {exc}") from None
+    written: dict[str, Path] = {}
+    for name in wanted:
+        target = out_dir / FILE_NAMES[name]
+        fd, tmp = tempfile.mkstemp(dir=out_dir, prefix=f".{target.name}.", suffix=".tmp")
+        try:
+            with os.fdopen(fd, "wb") as stream:
+                _WRITERS[name](document, stream)
+            os.chmod(tmp, 0o644)  # mkstemp makes 0600; reports are meant to be shared
+            os.replace(tmp, target)
+        except BaseException:
+            Path(tmp).unlink(missing_ok=True)
+            raise
+        written[name] = target
+    return written

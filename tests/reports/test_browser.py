@@ -1,0 +1,55 @@
+"""Section 6: the HTML report checked in a real browser (headless Chromium, the Debian package)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+from conformance.reports.html import VERDICT_LABELS, html_report
+from tests.conftest import REPO
+from tests.reports.browser import inspect_page, requires_chromium
+
+SCREENSHOT = REPO / "reports" / "browser" / "report.png"
+ZH_VERDICT = "#verdict .verdict-text [lang='zh-Hans']"
+CJK_FONTS = ("CJK", "Noto Sans SC", "Source Han Sans")
+
+pytestmark = requires_chromium
+
+
+def render(document: dict[str, Any], path: Path) -> Path:
+    path.write_text(html_report(document), encoding="utf-8")
+    return path
+
+
+def test_report_in_chromium(failing_document: dict[str, Any], tmp_path: Path) -> None:
+    seen = inspect_page(render(failing_document, tmp_path / "report.html"), zh_selector=ZH_VERDICT,
+                        screenshot=SCREENSHOT)
+    label = VERDICT_LABELS[failing_document["verdict"]]
+    assert seen.verdict_visible
+    assert label["zh"] in seen.verdict_text and label["en"] in seen.verdict_text
+    fonts = seen.cjk_font_families
+    assert any(key in family for family in fonts for key in CJK_FONTS), fonts
+    assert seen.console_errors == []
+    assert seen.outside_requests == []
+    assert SCREENSHOT.read_bytes().startswith(b"\x89PNG\r\n\x1a\n")
+
+
+def test_hostile_payloads_run_and_load_nothing(hostile_document: dict[str, Any], tmp_path: Path) -> None:
+    # Names and excerpts hold <script> and <img src=http://...>: escaped, neither runs nor loads.
+    seen = inspect_page(render(hostile_document, tmp_path / "hostile.html"), zh_selector=ZH_VERDICT)
+    assert seen.verdict_visible
+    assert seen.console_errors == []
+    assert seen.outside_requests == []
+
+
+def test_the_helper_sees_errors_and_outside_requests(tmp_path: Path) -> None:
+    # The checks above are only worth something if a page that misbehaves is caught.
+    page = tmp_path / "bad.html"
+    page.write_text('<!DOCTYPE html><html lang="en"><body><p id="verdict">x</p>'
+                    '<p lang="zh-Hans" id="zh">符合</p><img src="http://198.51.100.1/x.png">'
+                    '<script>console.error("boom"); undefinedFunction();</script></body></html>',
+                    encoding="utf-8")
+    seen = inspect_page(page, zh_selector="#zh")
+    assert seen.outside_requests == ["http://198.51.100.1/x.png"]
+    assert "boom" in seen.console_errors
+    assert any(e.startswith("pageerror:") and "undefinedFunction" in e for e in seen.console_errors)
