@@ -7,6 +7,7 @@ import sys
 import click
 
 from conformance._version import __version__
+from conformance.cli.certify import certificate, keys
 from conformance.cli.generate import generate
 from conformance.cli.run import run
 from conformance.cli.standards import standards
@@ -24,6 +25,8 @@ cli.add_command(validate)
 cli.add_command(standards)
 cli.add_command(generate)
 cli.add_command(run)
+cli.add_command(keys)
+cli.add_command(certificate)
 
 
 def main() -> None:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import sys
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any, TextIO
 
@@ -17,7 +18,7 @@ from conformance.cli.common import (
     tool_errors,
 )
 from conformance.reports.run_results import Subject
-from conformance.runs.orchestrate import run_suite
+from conformance.runs.orchestrate import certify_run, run_suite
 
 
 class Progress:
@@ -81,6 +82,15 @@ class Progress:
     show_default=True,
     help="Processes validating payloads.",
 )
+@click.option(
+    "--key",
+    "key_path",
+    type=click.Path(dir_okay=False, exists=True, path_type=Path),
+    help="Issuer's Ed25519 private key (`conform keys generate`); without it a key pair is made "
+    "for the run under OUT/keys and the certificate is a self-test.",
+)
+@click.option("--issuer", default="self-test (egov-conformance)", show_default=True,
+              help="Issuer name written in the certificate.")
 @standards_path_option
 @tool_errors
 def run(
@@ -90,6 +100,8 @@ def run(
     class_id: str | None,
     out: Path,
     jobs: int,
+    key_path: Path | None,
+    issuer: str,
     standards_path: tuple[str, ...],
 ) -> None:
     """Generate the suite, run it on the payloads and write every report, in one command.
@@ -111,7 +123,13 @@ def run(
     )
     document = outcome.document
     click.echo(f"verdict for class {document['class']}: {document['verdict']}")
-    click.echo(f"results and reports in {out}")
+    click.echo(f"results and reports in {out}: results.json junit.xml earl.jsonld report.html")
     if outcome.pytest_exit not in (0, 1):
         raise click.exceptions.Exit(EXIT_USAGE)
-    raise click.exceptions.Exit(EXIT_OK if document["verdict"] == "conformant" else EXIT_NOT_CONFORMANT)
+    if document["verdict"] != "conformant":
+        click.echo("no certificate: the class did not pass")
+        raise click.exceptions.Exit(EXIT_NOT_CONFORMANT)
+    issued = certify_run(outcome, out, key_path=key_path, issuer=issuer, now=datetime.now(UTC))
+    click.echo(f"certificate: {issued.path} (printable: {issued.html})")
+    click.echo(f"verify with: conform certificate verify {issued.path} --issuer-key {issued.public_key}")
+    raise click.exceptions.Exit(EXIT_OK)

@@ -234,21 +234,13 @@ class MessageTypeValidator:
                         excerpt=ex.excerpt(location))
             if problems_seen:
                 continue
-            if checked:
-                yield Finding(req.id, Outcome.PASSED, Severity.INFO,
-                              Text(zh=f"检查了 {checked} 个值", en=f"{checked} value(s) checked"),
-                              source)
-            else:
-                yield Finding(req.id, Outcome.INAPPLICABLE, Severity.INFO,
-                              Text(zh="报文中没有该检查的目标", en="the payload has no value to check"),
-                              source)
+            yield _checked(req.id, source, checked)
 
     def _select(self, binding: _BuiltinBinding,
                 doc: XmlDocument | JsonDocument) -> Iterator[tuple[Any, Any]]:
         if isinstance(doc, XmlDocument):
-            yield from select_xml(binding.selector, doc.root)
-        else:
-            yield from select_json(binding.selector, doc.value)
+            return select_xml(binding.selector, doc.root)
+        return select_json(binding.selector, doc.value)
 
     def _locate(self, where: Any, ex: Excerpts) -> Location:
         if isinstance(where, str):  # a JSON pointer
@@ -270,6 +262,24 @@ def _quiet(req: Requirement, rule_id: str, kind: str, fired: bool) -> Finding:
 
 
 _QUIET: dict[tuple[str, str, str, bool], Finding] = {}
+_CHECKED: dict[tuple[str, str, int], Finding] = {}
+
+
+def _checked(requirement_id: str, source: str, checked: int) -> Finding:
+    """The finding for a check no value failed: passed if it saw values, else inapplicable."""
+    key = (requirement_id, source, checked)
+    finding = _CHECKED.get(key)
+    if finding is None:
+        if checked:
+            finding = Finding(requirement_id, Outcome.PASSED, Severity.INFO,
+                              Text(zh=f"检查了 {checked} 个值", en=f"{checked} value(s) checked"), source)
+        else:
+            finding = Finding(requirement_id, Outcome.INAPPLICABLE, Severity.INFO,
+                              Text(zh="报文中没有该检查的目标", en="the payload has no value to check"),
+                              source)
+        if len(_CHECKED) < 10_000:  # counts vary with payloads: keep the cache bounded
+            _CHECKED[key] = finding
+    return finding
 
 
 def _quiet_finding(req: Requirement, rule_id: str, kind: str, fired: bool) -> Finding:

@@ -40,17 +40,22 @@ _DIGEST_HINT = Text(zh="对部件的字节计算 SHA-256，写成 64 位十六�
     params=(_WHITESPACE,),
 )
 def sha256_digest_value(value: str, params: Mapping[str, object],
-                        context: CheckContext) -> Iterator[CheckProblem]:
+                        context: CheckContext) -> tuple[CheckProblem, ...]:
     """A SHA-256 value: 64 hexadecimal digits (either case), or the 32 bytes in base64 (RFC 4648
     §4): 43 characters of the standard alphabet, the last of them with its two low bits zero, and
     one `=` of padding. URL-safe base64 and missing padding are refused.
     """
+    # A plain function, not a generator: it runs on every part of every payload, and passes.
     text = _collapse(value, params)
     if len(text) == 64 and _HEX.fullmatch(text):
-        return
+        return ()
     if len(text) == 44 and text[43] == "=" and _BASE64.fullmatch(text, 0, 43) \
             and text[42] in _LAST_OF_32_BYTES:
-        return
+        return ()
+    return tuple(_digest_problems(text))
+
+
+def _digest_problems(text: str) -> Iterator[CheckProblem]:
     if _HEX.fullmatch(text):
         yield CheckProblem(Text(zh=f"十六进制摘要有 {len(text)} 位，SHA-256 应为 64 位",
                                 en=f"hex digest has {len(text)} digits; SHA-256 has 64"), _DIGEST_HINT)
@@ -81,7 +86,7 @@ _MEDIA_HINT = Text(zh="写作 type/subtype，可带参数，例如 application/p
     title=Text(zh="媒体类型（RFC 6838）", en="Media type (RFC 6838)"),
     params=(_WHITESPACE,),
 )
-def media_type(value: str, params: Mapping[str, object], context: CheckContext) -> Iterator[CheckProblem]:
+def media_type(value: str, params: Mapping[str, object], context: CheckContext) -> tuple[CheckProblem, ...]:
     """`type/subtype` with optional `;parameters` (RFC 6838 §4.2, RFC 9110 §8.3.1): the type one
     of the registered top-level types in lower case, the subtype a restricted-name (1-127
     characters, the first alphanumeric). Parameters are not checked.
@@ -89,13 +94,12 @@ def media_type(value: str, params: Mapping[str, object], context: CheckContext) 
     text = _collapse(value, params)
     found = _MEDIA_TYPE.fullmatch(text)
     if found is not None and found["type"] in REGISTERED_TOP_LEVEL_TYPES:
-        return
+        return ()
     if found is None:
-        yield CheckProblem(Text(zh=f"“{text}”不是 type/subtype 形式的媒体类型",
-                                en=f"{text!r} is not a media type of the form type/subtype"), _MEDIA_HINT)
-        return
+        return (CheckProblem(Text(zh=f"“{text}”不是 type/subtype 形式的媒体类型",
+                                  en=f"{text!r} is not a media type of the form type/subtype"), _MEDIA_HINT),)
     top = found["type"]
     wanted = Text(zh="、".join(REGISTERED_TOP_LEVEL_TYPES), en=", ".join(REGISTERED_TOP_LEVEL_TYPES))
-    yield CheckProblem(
+    return (CheckProblem(
         Text(zh=f"顶级类型“{top}”不是已注册的小写顶级类型（{wanted.zh}）",
-             en=f"top-level type {top!r} is not a registered one in lower case ({wanted.en})"), _MEDIA_HINT)
+             en=f"top-level type {top!r} is not a registered one in lower case ({wanted.en})"), _MEDIA_HINT),)

@@ -73,6 +73,8 @@ class BuiltinCheck:
         self, value: str, params: Mapping[str, object], context: CheckContext
     ) -> tuple[CheckProblem, ...]:
         """Problems of `value` under `params` (validated beforehand); empty when it passes."""
+        if type(value) is str:
+            return tuple(self.function(value, params, context)) or _NO_PROBLEMS
         if not isinstance(value, str):
             # Payload nodes reach us as text; a number or object here is a payload fact, not a bug.
             return (

@@ -1,0 +1,234 @@
+"""Issuing a conformance certificate from run results.
+
+A certificate is issued only when the results themselves show conformance: the verdict against
+the class is conformant, every MUST requirement of that class passed or was inapplicable (checked
+on the aggregated outcome and on the per-payload counts, so a hand-edited verdict does not slip
+through), payloads were tested and the results name a subject. It records what was certified
+(subject, standard and bundle hash, classes, role), on what basis (tool, suite hash, run times),
+a summary, evidence (payload hashes and the SHA-256 of the results file's bytes), and validity.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import uuid
+from collections.abc import Mapping
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from pathlib import Path
+from typing import Any
+from urllib.parse import urlsplit
+
+from cryptography.hazmat.primitives.asymmetric import ed25519
+
+from conformance.certify import jws, signed_file
+from conformance.certify.errors import IssueRefused
+from conformance.certify.jcs import canonicalize
+from conformance.certify.keys import key_id
+from conformance.certify.timestamps import format_time
+from conformance.core.errors import UsageError
+from conformance.core.findings import Level, Outcome, Verdict
+from conformance.reports.run_results import check_run_results
+
+FORMAT = "egov-conformance/certificate"
+FORMAT_VERSION = "1.0"
+TYP = "egov-conformance-certificate+json"
+MEMBER = "certificate"
+SCHEMA = "certificate.schema.json"
+MAX_VALID_DAYS = 3650
+_ACCEPTED = {Outcome.PASSED.value, Outcome.INAPPLICABLE.value}
+_NOT_ACCEPTED = (Outcome.FAILED.value, Outcome.CANT_TELL.value, Outcome.UNTESTED.value)
+
+
+@dataclass(frozen=True, slots=True)
+class IssueOptions:
+    """What the issuer states beyond the run results."""
+
+    issuer: str
+    class_id: str | None = None
+    valid_days: int = 365
+    status_url: str | None = None
+    self_test: bool = True
+    role: str | None = None
+
+    def checked(self) -> IssueOptions:
+        if not self.issuer.strip() or len(self.issuer) > 200 or not self.issuer.isprintable():
+            raise UsageError("--issuer: a printable name of 1 to 200 characters is needed")
+        if self.role is not None and (not self.role.strip() or len(self.role) > 200
+                                      or not self.role.isprintable()):
+            raise UsageError("--role: a printable name of 1 to 200 characters is needed")
+        if not 1 <= self.valid_days <= MAX_VALID_DAYS:
+            raise UsageError(f"--valid-days: 1 to {MAX_VALID_DAYS} days")
+        if self.status_url is not None:
+            parts = urlsplit(self.status_url)
+            if parts.scheme not in ("https", "http") or not parts.netloc or any(
+                    c.isspace() for c in self.status_url):
+                raise UsageError(f"--status-url {self.status_url!r} is not an http(s) URL")
+        return self
+
+
+def parse_results(data: bytes, where: str) -> dict[str, Any]:
+    """Checked run results from the bytes of a results file (see `load_run_results`)."""
+    try:
+        document = json.loads(data.decode("utf-8"))
+    except UnicodeDecodeError:
+        raise UsageError(f"{where}: cannot read run results: not UTF-8 text") from None
+    except json.JSONDecodeError as exc:
+        raise UsageError(f"{where}: not JSON (line {exc.lineno}, column {exc.colno}): {exc.msg}") from None
+    except RecursionError:
+        raise UsageError(f"{where}: JSON nested too deeply") from None
+    return check_run_results(document, where)
+
+
+def sha256(data: bytes) -> str:
+    return "sha256:" + hashlib.sha256(data).hexdigest()
+
+
+def certificate_hash(certificate: Mapping[str, Any]) -> str:
+    """SHA-256 of the certificate's JCS bytes: what the QR code and verifiers quote."""
+    return sha256(canonicalize(certificate))
+
+
+def issue(results_bytes: bytes, key: ed25519.Ed25519PrivateKey, options: IssueOptions, *,
+          now: datetime, certificate_id: uuid.UUID | None = None, where: str = "run results"
+          ) -> dict[str, Any]:
+    """The signed certificate file (as a dict) for the run results in `results_bytes`.
+
+    Bytes, not a parsed document: the evidence hash is then by construction the hash of exactly
+    what was checked. Bad results are a UsageError; results that show no conformance, IssueRefused.
+    """
+    options = options.checked()
+    results = parse_results(results_bytes, where)
+    certificate = build(results, results_bytes, key_id(key.public_key()), options, now=now,
+                        certificate_id=certificate_id or uuid.uuid4())
+    document = {MEMBER: certificate, "signature": jws.sign(certificate, key, TYP)}
+    # Our own output must satisfy our own schema; failing here is a bug, never a bad certificate.
+    signed_file.check_schema(document, SCHEMA, "issued certificate", "certificate")
+    return document
+
+
+def issue_file(path: Path, key: ed25519.Ed25519PrivateKey, options: IssueOptions, *,
+               now: datetime) -> dict[str, Any]:
+    """`issue` for a run-results file."""
+    # Read once, so that the bytes hashed are the bytes checked.
+    return issue(signed_file.read_bytes(path, "run results", limit=None), key, options, now=now,
+                 where=str(path))
+
+
+def build(results: Mapping[str, Any], results_bytes: bytes, issuer_key_id: str,
+          options: IssueOptions, *, now: datetime, certificate_id: uuid.UUID) -> dict[str, Any]:
+    """The unsigned certificate content (refusals checked first)."""
+    class_id, classes = _certified_classes(results, options.class_id)
+    requirements = _must_requirements_hold(results, classes[-1])
+    hashes = _payload_hashes(results)
+    if certificate_id.version != 4:
+        raise UsageError("certificate ids are random (version 4) UUIDs")
+    standard = results["standard"]
+    return {
+        "format": FORMAT,
+        "format-version": FORMAT_VERSION,
+        "id": certificate_id.urn,
+        "issuer": {"name": options.issuer, "key-id": issuer_key_id},
+        "subject": dict(results["subject"]),
+        "scope": {
+            "standard": {"id": standard["id"], "version": standard["version"],
+                         "content-hash": standard["content-hash"], "title": dict(standard["title"])},
+            "class": class_id,
+            "classes": [{"id": c["id"], "title": dict(c["title"])} for c in classes],
+            "role": options.role,
+        },
+        "test-basis": {
+            "tool": {"name": results["tool"]["name"], "version": results["tool"]["version"]},
+            "suite-hash": results["suite"]["hash"],
+            "results-format-version": results["format-version"],
+            "started": results["started"], "finished": results["finished"], "seed": results["seed"],
+        },
+        "summary": {
+            "verdict": Verdict.CONFORMANT.value,
+            "payloads": {k: results["summary"][k] for k in ("payloads", "conformant",
+                                                             "not-conformant", "error")},
+            "requirements": _counts_by_level(requirements),
+        },
+        "evidence": {"results-sha256": sha256(results_bytes), "payload-hashes": hashes},
+        "issued": format_time(now),
+        "expires": format_time(now + timedelta(days=options.valid_days)),
+        "status-url": options.status_url,
+        "self-test": options.self_test,
+    }
+
+
+def _certified_classes(results: Mapping[str, Any], wanted: str | None
+                       ) -> tuple[str, list[Mapping[str, Any]]]:
+    """The class certified and those it builds on (standard's order, the class itself last)."""
+    if results["subject"] is None:
+        raise IssueRefused("the run results name no subject; run with --subject "
+                           "ORGANISATION/PRODUCT/VERSION")
+    if not results["payloads"] or results["summary"]["payloads"] == 0:
+        raise IssueRefused("no payload was tested: nothing to certify")
+    class_id = wanted or results["class"]
+    if class_id is None:
+        raise IssueRefused("the run results have no target conformance class; pass --class")
+    by_id = {c["id"]: c for c in results["classes"]}
+    if class_id not in by_id:
+        raise IssueRefused(f"class {class_id!r} was not in scope of the run "
+                           f"(in scope: {', '.join(by_id) or 'none'})")
+    if class_id == results["class"] and results["verdict"] != Verdict.CONFORMANT.value:
+        raise IssueRefused(f"the verdict against class {class_id!r} is {results['verdict']}, "
+                           "not conformant")
+    closure: set[str] = set()
+    pending = [class_id]
+    while pending:
+        current = pending.pop()
+        if current in closure:
+            continue
+        if current not in by_id:
+            raise IssueRefused(f"class {class_id!r} builds on {current!r}, which the run did not cover")
+        closure.add(current)
+        pending.extend(by_id[current]["builds-on"])
+    for cid in sorted(closure):
+        if by_id[cid]["verdict"] != Verdict.CONFORMANT.value:
+            raise IssueRefused(f"the verdict against class {cid!r} is {by_id[cid]['verdict']}, "
+                               "not conformant")
+    ordered = [c for c in results["classes"] if c["id"] in closure and c["id"] != class_id]
+    return class_id, [*ordered, by_id[class_id]]
+
+
+def _must_requirements_hold(results: Mapping[str, Any], cls: Mapping[str, Any]
+                            ) -> list[Mapping[str, Any]]:
+    """The class's requirements from the results, after checking every MUST one."""
+    by_id = {r["id"]: r for r in results["requirements"]}
+    missing = [rid for rid in cls["requirements"] if rid not in by_id]
+    if missing:
+        raise IssueRefused(f"requirements of class {cls['id']!r} missing from the run results: "
+                           f"{', '.join(missing)}")
+    requirements = [by_id[rid] for rid in cls["requirements"]]
+    for requirement in requirements:
+        if requirement["level"] != Level.MUST.value:
+            continue
+        if requirement["outcome"] not in _ACCEPTED:
+            raise IssueRefused(f"MUST requirement {requirement['id']} is {requirement['outcome']} "
+                               "(passed or inapplicable needed)")
+        counted = [f"{requirement['counts'].get(o, 0)} {o}" for o in _NOT_ACCEPTED
+                   if requirement["counts"].get(o, 0)]
+        if counted:
+            # The aggregate says passed but payloads disagree: the results were edited.
+            raise IssueRefused(f"MUST requirement {requirement['id']} has {', '.join(counted)} "
+                               "payload outcomes")
+    return requirements
+
+
+def _payload_hashes(results: Mapping[str, Any]) -> list[str]:
+    hashes = []
+    for payload in results["payloads"]:
+        if payload["sha256"] is None:
+            raise IssueRefused(f"payload {payload['name']} has no content hash (it was not read)")
+        hashes.append(payload["sha256"])
+    return sorted(hashes)
+
+
+def _counts_by_level(requirements: list[Mapping[str, Any]]) -> dict[str, dict[str, int]]:
+    counts = {level.value: {o.value: 0 for o in Outcome} for level in Level}
+    for requirement in requirements:
+        counts[requirement["level"]][requirement["outcome"]] += 1
+    return counts

@@ -1,0 +1,262 @@
+"""`conform keys generate` and `conform certificate issue|verify|revoke|render`.
+
+Exit codes of `conform certificate` (each answer its own, so that scripts can tell them apart):
+
+    0  done: issued, valid, revoked, rendered
+    1  refused: the run results do not support a certificate (issue)
+    2  usage or bad input: missing, unreadable, corrupted or foreign file, wrong key type,
+       an output file that already exists
+    3  tampered: the signature does not match the content
+    4  wrong issuer key: signed by another key than the one given
+    5  expired
+    6  revoked
+    7  not yet valid
+    8  the revocation list cannot be trusted: unsigned, tampered or signed by another key
+"""
+
+from __future__ import annotations
+
+import functools
+import os
+import stat
+from collections.abc import Callable
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any, NoReturn, TypeVar
+
+import click
+from cryptography.hazmat.primitives.asymmetric import ed25519
+
+from conformance.certify import signed_file
+from conformance.certify.certificate import IssueOptions, issue_file
+from conformance.certify.errors import IssueRefused, SignatureError, UntrustedRevocations
+from conformance.certify.keys import generate_keys, key_id, load_private_key, load_public_key, write_new
+from conformance.certify.render import render_html
+from conformance.certify.revocation import Revocation, load_revocations, revoke
+from conformance.certify.timestamps import parse_time
+from conformance.certify.verification import Status, certificate_id, load_certificate, verify
+from conformance.cli.common import EXIT_NOT_CONFORMANT, EXIT_OK, tool_errors
+
+F = TypeVar("F", bound=Callable[..., Any])
+
+EXIT_REFUSED = EXIT_NOT_CONFORMANT
+EXIT_TAMPERED = 3
+EXIT_WRONG_KEY = 4
+EXIT_EXPIRED = 5
+EXIT_REVOKED = 6
+EXIT_NOT_YET_VALID = 7
+EXIT_UNTRUSTED_REVOCATIONS = 8
+
+EXIT_CODES = {
+    Status.VALID: EXIT_OK,
+    Status.TAMPERED: EXIT_TAMPERED,
+    Status.WRONG_KEY: EXIT_WRONG_KEY,
+    Status.EXPIRED: EXIT_EXPIRED,
+    Status.REVOKED: EXIT_REVOKED,
+    Status.NOT_YET_VALID: EXIT_NOT_YET_VALID,
+    Status.UNTRUSTED_REVOCATIONS: EXIT_UNTRUSTED_REVOCATIONS,
+}
+_LABELS = {
+    Status.VALID: "VALID",
+    Status.TAMPERED: "TAMPERED",
+    Status.WRONG_KEY: "WRONG ISSUER KEY",
+    Status.EXPIRED: "EXPIRED",
+    Status.REVOKED: "REVOKED",
+    Status.NOT_YET_VALID: "NOT YET VALID",
+    Status.UNTRUSTED_REVOCATIONS: "REVOCATION LIST NOT TRUSTED",
+}
+
+_EXIT_HELP = """
+\b
+Exit codes:
+  0  done (issued, valid, revoked, rendered)
+  1  refused: the run results do not support a certificate
+  2  usage or bad input (missing, corrupted or foreign file,
+     wrong key type, output file exists)
+  3  tampered: the signature does not match the content
+  4  wrong issuer key: signed by another key
+  5  expired
+  6  revoked
+  7  not yet valid
+  8  revocation list not trusted (unsigned, tampered, other key)
+"""
+
+
+def _certify_errors(func: F) -> F:
+    """Refusals and broken signatures get their own exit codes; other tool errors reach
+    `tool_errors` (exit 2)."""
+
+    @functools.wraps(func)
+    def wrapper(*args: Any, **kwargs: Any) -> Any:
+        try:
+            return func(*args, **kwargs)
+        except IssueRefused as exc:
+            _exit(f"conform: refused: {exc}", EXIT_REFUSED)
+        except SignatureError as exc:
+            _exit(f"conform: error: {exc}", EXIT_WRONG_KEY if exc.wrong_key else EXIT_TAMPERED)
+        except UntrustedRevocations as exc:
+            _exit(f"conform: error: {exc}", EXIT_UNTRUSTED_REVOCATIONS)
+
+    return wrapper  # type: ignore[return-value]
+
+
+def _exit(message: str, code: int) -> NoReturn:
+    click.echo(message, err=True)
+    raise click.exceptions.Exit(code)
+
+
+def _now() -> datetime:
+    return datetime.now(UTC).replace(microsecond=0)
+
+
+def _private_key(path: Path) -> ed25519.Ed25519PrivateKey:
+    key = load_private_key(path)
+    if os.name == "posix" and stat.S_IMODE(path.stat().st_mode) & 0o077:
+        click.echo(f"conform: warning: {path} can be read by others; chmod 600 it", err=True)
+    return key
+
+
+_path = click.Path(path_type=Path)
+_out = click.Path(dir_okay=False, path_type=Path)
+
+
+@click.group()
+def keys() -> None:
+    """Issuer keys (Ed25519) for signing certificates."""
+
+
+@keys.command("generate")
+@click.option("--out", "out_dir", required=True, type=click.Path(file_okay=False, path_type=Path),
+              help="Folder for the key files (created if missing).")
+@click.option("--name", default="issuer", show_default=True,
+              help="File name stem: NAME.private.pem, NAME.public.jwk, NAME.public.pem.")
+@tool_errors
+def keys_generate(out_dir: Path, name: str) -> None:
+    """Create an Ed25519 key pair.
+
+    The private key (PKCS#8 PEM) is created with mode 0600 and never printed; the public key is
+    written as a JWK (RFC 8037) and as PEM. The key id is the RFC 7638 thumbprint. Existing files
+    are never overwritten (exit code 2).
+    """
+    files = generate_keys(out_dir, name)
+    click.echo(f"private key: {files.private_pem} (mode 0600: keep it secret, keep a backup)")
+    click.echo(f"public key:  {files.public_jwk}")
+    click.echo(f"public key:  {files.public_pem}")
+    click.echo(f"key id:      {files.key_id}")
+
+
+@click.group()
+def certificate() -> None:
+    """Signed conformance certificates: issue, verify, revoke, render."""
+
+
+@certificate.command("issue", epilog=_EXIT_HELP)
+@click.argument("results", type=_path)
+@click.option("--key", "key_path", required=True, type=_path, help="The issuer's private key (PEM).")
+@click.option("--issuer", required=True, help="The issuer's name, as printed on the certificate.")
+@click.option("--class", "class_id", metavar="CLASS",
+              help="Class to certify (default: the target class of the run).")
+@click.option("--valid-days", type=click.IntRange(1, 3650), default=365, show_default=True)
+@click.option("--status-url", metavar="URL", help="Where the issuer publishes revocations.")
+@click.option("--self-test/--third-party", "self_test", default=True, show_default=True,
+              help="Whether the subject tested itself or a third party tested it.")
+@click.option("--role", help="The subject's role in the exchange, when the certificate is limited to one.")
+@click.option("--out", type=_out, help="Write the certificate here (never overwritten; default: stdout).")
+@tool_errors
+@_certify_errors
+def certificate_issue(results: Path, key_path: Path, issuer: str, class_id: str | None,
+                      valid_days: int, status_url: str | None, self_test: bool, role: str | None,
+                      out: Path | None) -> None:
+    """Issue a signed certificate from run results (RESULTS.json of `conform run`).
+
+    Refused (exit code 1) unless the verdict against the class is conformant, every MUST
+    requirement of the class passed or was inapplicable, payloads were tested and the results
+    name a subject.
+    """
+    key = _private_key(key_path)
+    options = IssueOptions(issuer=issuer, class_id=class_id, valid_days=valid_days,
+                           status_url=status_url, self_test=self_test, role=role)
+    document = issue_file(results, key, options, now=_now())
+    text = signed_file.dumps(document)
+    cert = document["certificate"]
+    subject = "/".join(cert["subject"][k] for k in ("organisation", "product", "version"))
+    summary = (f"issued {cert['id']} to {subject} for {cert['scope']['standard']['id']} "
+               f"{cert['scope']['standard']['version']} class {cert['scope']['class']}, "
+               f"valid until {cert['expires']}")
+    if out is None:
+        click.echo(text, nl=False)
+        click.echo(f"conform: {summary}", err=True)
+    else:
+        write_new(out, text.encode("utf-8"), mode=0o644)
+        click.echo(f"{summary}: {out}")
+
+
+@certificate.command("verify", epilog=_EXIT_HELP)
+@click.argument("cert", type=_path)
+@click.option("--issuer-key", "key_path", required=True, type=_path,
+              help="The issuer's public key (.public.jwk or .public.pem).")
+@click.option("--revocations", "revocations_path", type=_path, metavar="LIST",
+              help="The issuer's signed revocation list.")
+@click.option("--at", "at", metavar="DATE", help="Verify as of this date or time (default: now, UTC).")
+@tool_errors
+def certificate_verify(cert: Path, key_path: Path, revocations_path: Path | None,
+                       at: str | None) -> None:
+    """Verify a certificate: signature, issuer key, validity period, revocation."""
+    signed = load_certificate(cert)
+    key = load_public_key(key_path)
+    moment = parse_time(at) if at else _now()
+    revocations: tuple[Revocation, ...] | UntrustedRevocations | None = None
+    if revocations_path is not None:
+        try:
+            revocations = load_revocations(revocations_path, key)
+        except UntrustedRevocations as exc:
+            revocations = exc
+    result = verify(signed, key, at=moment, revocations=revocations)
+    if result.valid and result.certificate is not None:
+        c = result.certificate
+        subject = "/".join(c["subject"][k] for k in ("organisation", "product", "version"))
+        click.echo(f"VALID: {c['id']}: {subject} conforms to {c['scope']['standard']['id']} "
+                   f"{c['scope']['standard']['version']} class {c['scope']['class']}; issued by "
+                   f"{c['issuer']['name']} (key {c['issuer']['key-id']}); {result.message}")
+    else:
+        click.echo(f"{_LABELS[result.status]}: {cert}: {result.message}")
+    raise click.exceptions.Exit(EXIT_CODES[result.status])
+
+
+@certificate.command("revoke", epilog=_EXIT_HELP)
+@click.argument("reference", metavar="CERT_OR_ID")
+@click.option("--key", "key_path", required=True, type=_path, help="The issuer's private key (PEM).")
+@click.option("--list", "list_path", required=True, type=_out,
+              help="The revocation list (created if absent; its signature is checked first).")
+@click.option("--reason", help="Why the certificate is revoked.")
+@tool_errors
+@_certify_errors
+def certificate_revoke(reference: str, key_path: Path, list_path: Path, reason: str | None) -> None:
+    """Revoke a certificate (a certificate file, or its id urn:uuid:...) in a signed list."""
+    key = _private_key(key_path)
+    target = certificate_id(reference, key.public_key())
+    done = revoke(list_path, target, key, reason=reason, now=_now())
+    if done.already:
+        click.echo(f"{target} was already revoked on {done.entry.revoked}: {list_path} unchanged")
+    else:
+        action = "created" if done.created else "updated"
+        click.echo(f"revoked {target} on {done.entry.revoked}: {list_path} {action} "
+                   f"(signed by key {key_id(key.public_key())})")
+
+
+@certificate.command("render", epilog=_EXIT_HELP)
+@click.argument("cert", type=_path)
+@click.option("--out", type=_out, help="Write the HTML here (default: stdout).")
+@click.option("--lang", type=click.Choice(["zh", "en", "both"]), default="both", show_default=True)
+@tool_errors
+def certificate_render(cert: Path, out: Path | None, lang: str) -> None:
+    """A printable bilingual HTML page of a certificate (does not verify it: use verify)."""
+    html = render_html(load_certificate(cert), lang=lang)
+    if out is None:
+        click.echo(html, nl=False)
+        return
+    try:
+        out.write_text(html, encoding="utf-8")
+    except OSError as exc:
+        _exit(f"conform: error: {out}: cannot write: {exc.strerror or exc}", 2)
+    click.echo(f"wrote {out}")
