@@ -9,7 +9,7 @@ from __future__ import annotations
 import fnmatch
 import multiprocessing
 import os
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence, Sized
 from pathlib import Path
 
 from conformance.engine.results import PayloadResult
@@ -55,20 +55,30 @@ def _work(path: Path) -> PayloadResult:
 
 
 def validate_paths(
-    session: ValidationSession, paths: Iterable[Path], *, jobs: int = 1, chunksize: int = 16
+    session: ValidationSession, paths: Iterable[Path], *, jobs: int = 1, chunksize: int | None = None
 ) -> Iterator[PayloadResult]:
     """Validate every path with `session` (or a copy of it in each of `jobs` worker processes)."""
     if jobs <= 1:
         for path in paths:
             yield session.validate_path(path)
         return
+    global _worker_session
     folders = tuple(s.root for s in session.standards)
     # fork starts workers fast on Linux; elsewhere the platform default is the safe choice.
     method = "fork" if "fork" in multiprocessing.get_all_start_methods() else None
     context = multiprocessing.get_context(method)
-    with context.Pool(
-        jobs, initializer=_init_worker,
-        initargs=(folders, session.class_id, session.message_type,
-                  session.max_bytes),
-    ) as pool:
-        yield from pool.imap(_work, paths, chunksize=chunksize)
+    initializer: Callable[..., None] | None = _init_worker
+    initargs: tuple[object, ...] = (folders, session.class_id, session.message_type, session.max_bytes)
+    if method == "fork" and session.fork_safe:
+        # Forked workers inherit the session already compiled here: no second compile per worker.
+        _worker_session = session
+        initializer, initargs = None, ()
+    if chunksize is None:
+        # Big chunks keep the parent's share of the CPU small (the pool's per-task overhead is
+        # paid in the parent, on the cores the workers need); a known small batch is still split.
+        chunksize = max(1, min(64, len(paths) // (jobs * 4))) if isinstance(paths, Sized) else 64
+    try:
+        with context.Pool(jobs, initializer=initializer, initargs=initargs) as pool:
+            yield from pool.imap(_work, paths, chunksize=chunksize)
+    finally:
+        _worker_session = None

@@ -81,18 +81,27 @@ class VerdictPlan:
         Passed and inapplicable MUST requirements are fine; a failed SHOULD is a warning only. A
         definite failure outranks an undecided one: the payload is then known not to conform.
         """
+        # Most payloads pass everything: find what did not pass once, not once per class.
+        open_ = {rid for rid, o in outcomes.items() if o is not _PASSED and o is not _INAPPLICABLE}
         verdicts: dict[str, Verdict] = {}
         for class_id, musts in self._musts.items():
-            verdict = Verdict.CONFORMANT
-            for rid in musts:
-                outcome = outcomes.get(rid, Outcome.UNTESTED)
-                if outcome is Outcome.FAILED:
-                    verdict = Verdict.NOT_CONFORMANT
-                    break
-                if outcome is Outcome.CANT_TELL or outcome is Outcome.UNTESTED:
-                    verdict = Verdict.ERROR
+            verdict = _CONFORMANT
+            if open_:
+                for rid in musts:
+                    outcome = outcomes.get(rid, _UNTESTED)
+                    if outcome is _FAILED:
+                        verdict = _NOT_CONFORMANT
+                        break
+                    if outcome is _CANT_TELL or outcome is _UNTESTED:
+                        verdict = _ERROR
             verdicts[class_id] = verdict
         return verdicts
+
+
+# Enum members as module constants: hot loops then skip the class attribute look-up.
+_PASSED, _FAILED, _CANT_TELL = Outcome.PASSED, Outcome.FAILED, Outcome.CANT_TELL
+_UNTESTED, _INAPPLICABLE = Outcome.UNTESTED, Outcome.INAPPLICABLE
+_CONFORMANT, _NOT_CONFORMANT, _ERROR = Verdict.CONFORMANT, Verdict.NOT_CONFORMANT, Verdict.ERROR
 
 
 def requirement_outcomes(

@@ -26,6 +26,7 @@ from conformance.engine.xmldoc import XmlDocument, parse_xml
 from conformance.spec.model import Standard
 
 log = logging.getLogger(__name__)
+_PASSED = Outcome.PASSED
 
 
 class ValidationSession:
@@ -64,6 +65,11 @@ class ValidationSession:
             for s in self.standards for mt in s.message_types.values()
         }
         self._plans = {key: VerdictPlan(v.standard, v.message_type.id) for key, v in self._validators.items()}
+
+    @property
+    def fork_safe(self) -> bool:
+        """Whether forked workers may inherit this compiled session instead of compiling their own."""
+        return all(v.fork_safe for v in self._validators.values())
 
     def validate_path(self, path: Path) -> PayloadResult:
         """Read and validate one file."""
@@ -125,7 +131,7 @@ class ValidationSession:
             message_type=message_type.id,
             # Passed findings live on in `outcomes`; dropping them keeps results small to send
             # between processes and to write.
-            findings=tuple(f for f in findings if f.outcome is not Outcome.PASSED),
+            findings=tuple([f for f in findings if f.outcome is not _PASSED]),
             outcomes=outcomes,
             verdicts=verdicts,
             verdict=overall_verdict(verdicts, target),

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from collections import defaultdict
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
@@ -15,11 +16,12 @@ from conformance.engine.excerpt import Excerpts
 from conformance.engine.jsondoc import JsonDocument
 from conformance.engine.jsonrules import JsonRuleSet, load_rules
 from conformance.engine.schemas import JsonSchemaValidator, SchemaViolation, XsdValidator
-from conformance.engine.schematron import CompiledSchematron, compile_schematron
+from conformance.engine.schematron import CompiledSchematron, LineFinder, compile_schematron
 from conformance.engine.targets import (
     compile_xml_target,
+    json_pointer,
     parse_json_target,
-    select_json,
+    select_json_keys,
     select_xml,
 )
 from conformance.engine.xmldoc import XmlDocument
@@ -47,6 +49,7 @@ class _BuiltinBinding:
     check: BuiltinCheck
     params: Mapping[str, object]
     selector: Any  # etree.XPath (XML) or tuple of pointer steps (JSON)
+    source: str  # check:<name>, the finding's source
 
 
 def _severity(requirement: Requirement) -> Severity:
@@ -84,7 +87,8 @@ class MessageTypeValidator:
                     selector = (compile_xml_target(c.target, message_type.namespaces, where=at)
                                 if message_type.syntax is Syntax.XML
                                 else parse_json_target(c.target, where=at))
-                    self._builtins.append(_BuiltinBinding(r, check, c.params, selector))
+                    self._builtins.append(_BuiltinBinding(r, check, c.params, selector,
+                                                          f"check:{check.name}"))
 
         self._xsd: XsdValidator | None = None
         self._json_schema: JsonSchemaValidator | None = None
@@ -162,12 +166,15 @@ class MessageTypeValidator:
                 yield from self._broken_rules(wanted, f"schematron:{compiled.path.name}", exc)
                 continue
             failed: dict[str, int] = defaultdict(int)
+            finder: LineFinder | None = None
             for failure in report.failures:
                 reqs = self._rule_reqs.get(failure.assertion_id)
                 if not reqs:
                     continue
                 failed[failure.assertion_id] += 1
-                location = ex.locate(line=failure.line, xpath=failure.location)
+                if finder is None:
+                    finder = LineFinder(doc.tree)
+                location = ex.locate(line=failure.line, xpath=self._readable(finder, failure.location))
                 for req in reqs:
                     yield Finding(
                         req.id, Outcome.FAILED, _severity(req), Text.same(failure.text.strip()),
@@ -202,6 +209,25 @@ class MessageTypeValidator:
                     for req in reqs:
                         yield _quiet(req, rule.id, "json-rule", check.nodes > 0)
 
+    @property
+    def fork_safe(self) -> bool:
+        """Whether a forked process may use this validator as it is: libxml2/libxslt and Python
+        state are copied by fork; SaxonC's runtime threads are not."""
+        return all(c.query_binding == "xslt" for c in self._schematrons)
+
+    def _readable(self, finder: LineFinder, location: str) -> str:
+        """SVRL's `/*[local-name()='Envelope' and namespace-uri()='urn:...'][1]` as a person writes
+        it, `/env:Envelope`, with the standard's prefixes; unchanged when it cannot be resolved."""
+        element = finder.element(location)
+        if element is None:
+            return location
+        readable = readable_xpath(element, self.message_type.namespaces)
+        attribute = location.rsplit("/", 1)[-1]
+        if attribute.startswith("@"):
+            match = re.fullmatch(r"@\*\[local-name\(\)='([^']*)'.*", attribute)
+            readable += f"/@{match.group(1)}" if match else f"/{attribute}"
+        return readable
+
     def _broken_rules(self, rule_ids: list[str], source: str, exc: RuleError) -> Iterator[Finding]:
         detail = exc.message + (f" (rule {exc.rule})" if exc.rule else "")
         for rule_id in rule_ids:
@@ -213,20 +239,20 @@ class MessageTypeValidator:
                 )
 
     def _builtin_findings(self, doc: XmlDocument | JsonDocument, ex: Excerpts) -> Iterator[Finding]:
+        codes = self._codes
         for binding in self._builtins:
-            req = binding.requirement
-            source = f"check:{binding.check.name}"
-            checked = 0
+            req, source = binding.requirement, binding.source
+            run, params = binding.check.run, binding.params
+            selected = self._select(binding, doc)
+            # One pass over every value (a non-string is reported by the check itself), then
+            # locations for the few that failed: most values pass.
+            verdicts = [run(value, params, codes) for value, _ in selected]
             problems_seen = False
-            for value, where in self._select(binding, doc):
-                checked += 1
-                # A non-string (a JSON number, say) is reported by the check itself.
-                problems = binding.check.run(value, binding.params, self._codes)
+            for (_, where), problems in zip(selected, verdicts, strict=True):
                 if not problems:
                     continue
                 problems_seen = True
-                # Locations are worked out only for values that fail: most values pass.
-                location = self._locate(where, ex)
+                location = self._locate(binding, where, ex)
                 for problem in problems:
                     yield Finding(
                         req.id, Outcome.FAILED, _severity(req), problem.message, source,
@@ -234,17 +260,17 @@ class MessageTypeValidator:
                         excerpt=ex.excerpt(location))
             if problems_seen:
                 continue
+            checked = len(selected)
             yield _checked(req.id, source, checked)
 
-    def _select(self, binding: _BuiltinBinding,
-                doc: XmlDocument | JsonDocument) -> Iterator[tuple[Any, Any]]:
+    def _select(self, binding: _BuiltinBinding, doc: XmlDocument | JsonDocument) -> list[tuple[Any, Any]]:
         if isinstance(doc, XmlDocument):
-            return select_xml(binding.selector, doc.root)
-        return select_json(binding.selector, doc.value)
+            return list(select_xml(binding.selector, doc.root))
+        return select_json_keys(binding.selector, doc.value)
 
-    def _locate(self, where: Any, ex: Excerpts) -> Location:
-        if isinstance(where, str):  # a JSON pointer
-            return ex.locate(pointer=where)
+    def _locate(self, binding: _BuiltinBinding, where: Any, ex: Excerpts) -> Location:
+        if isinstance(where, tuple):  # the `*` keys of a JSON match
+            return ex.locate(pointer=json_pointer(binding.selector, where))
         return ex.locate(line=where.sourceline,
                          xpath=readable_xpath(where, self.message_type.namespaces))
 

@@ -46,7 +46,7 @@ def sha256_digest_value(value: str, params: Mapping[str, object],
     one `=` of padding. URL-safe base64 and missing padding are refused.
     """
     # A plain function, not a generator: it runs on every part of every payload, and passes.
-    text = _collapse(value, params)
+    text = value if params.get("whitespace") != "collapse" else _collapse(value, params)
     if len(text) == 64 and _HEX.fullmatch(text):
         return ()
     if len(text) == 44 and text[43] == "=" and _BASE64.fullmatch(text, 0, 43) \
@@ -91,7 +91,7 @@ def media_type(value: str, params: Mapping[str, object], context: CheckContext) 
     of the registered top-level types in lower case, the subtype a restricted-name (1-127
     characters, the first alphanumeric). Parameters are not checked.
     """
-    text = _collapse(value, params)
+    text = value if params.get("whitespace") != "collapse" else _collapse(value, params)
     found = _MEDIA_TYPE.fullmatch(text)
     if found is not None and found["type"] in REGISTERED_TOP_LEVEL_TYPES:
         return ()

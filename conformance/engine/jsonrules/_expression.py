@@ -8,6 +8,7 @@ nothing but RuleError (step budget, oversized strings).
 
 from __future__ import annotations
 
+import functools
 import importlib
 import json
 import math
@@ -78,13 +79,15 @@ def lookup(data: Any, segments: tuple[Segment, ...]) -> Any:
 class Expression:
     """A compiled expression: `evaluate(data)` gives its value on a context node."""
 
-    __slots__ = ("_function", "cost", "depth", "source")
+    __slots__ = ("_function", "cost", "depth", "dynamic", "source")
 
-    def __init__(self, source: Any, function: Evaluator, cost: int, depth: int) -> None:
+    def __init__(self, source: Any, function: Evaluator, cost: int, depth: int,
+                 dynamic: bool = True) -> None:
         self.source = source
         self._function = function
         self.cost = cost
         self.depth = depth
+        self.dynamic = dynamic
 
     def evaluate(self, data: Any, *, root: Any = _MISSING, max_steps: int = MAX_STEPS) -> Any:
         """Value with `data` as context node and `root` as document root (shared: do not mutate)."""
@@ -102,6 +105,11 @@ class Expression:
         env = Env(root, max_steps)
         function = self._function
         start = max_steps - self.cost
+        if not self.dynamic:
+            # Nothing spends steps while it runs: the budget needs no reset between nodes.
+            if start < 0:
+                env.exhausted()
+            return functools.partial(function, env=env)  # type: ignore[call-arg]
 
         def run(data: Any) -> Any:
             env.steps = start
@@ -127,7 +135,7 @@ def compile_expression(
             f"{field}: {problem.message} (at {problem.path or '/'} in the expression)",
             location=location,
         ) from None
-    return Expression(source, function, compiler.cost, compiler.depth)
+    return Expression(source, function, compiler.cost, compiler.depth, compiler.dynamic)
 
 
 def _literal(value: Any) -> Evaluator:
@@ -164,6 +172,9 @@ class _Compiler:
         self.nodes = 0  # every JSON value of the expression, bounded against alias bombs in YAML
         self.cost = 0  # operator nodes and array literals: what one evaluation runs at most once
         self.depth = 0
+        # Whether evaluation spends steps beyond `cost` (loops, searches, deep comparisons); a
+        # static expression cannot run out of budget once its cost fits.
+        self.dynamic = False
 
     def compile(self, source: Any, path: str, depth: int) -> Evaluator:
         self.nodes += 1
@@ -240,6 +251,7 @@ class _Compiler:
 
     def body(self, source: Any, path: str, depth: int) -> tuple[Evaluator, int]:
         """Compile a loop body; also return its cost, charged once per item it runs for."""
+        self.dynamic = True
         before = self.cost
         function = self.compile(source, path, depth)
         return function, self.cost - before + 1
@@ -369,6 +381,7 @@ def _if(compiler: _Compiler, args: list[Any], path: str, depth: int) -> Evaluato
 @_operator("===", 2, 2)
 def _equal(compiler: _Compiler, args: list[Any], path: str, depth: int) -> Evaluator:
     left, right = compiler.each(args, path, depth)
+    compiler.dynamic = True  # arrays and objects are compared item by item
 
     def equal(data: Any, env: Env) -> Any:
         return strict_equal(left(data, env), right(data, env), env)
@@ -379,6 +392,7 @@ def _equal(compiler: _Compiler, args: list[Any], path: str, depth: int) -> Evalu
 @_operator("!==", 2, 2)
 def _not_equal(compiler: _Compiler, args: list[Any], path: str, depth: int) -> Evaluator:
     left, right = compiler.each(args, path, depth)
+    compiler.dynamic = True
 
     def not_equal(data: Any, env: Env) -> Any:
         return not strict_equal(left(data, env), right(data, env), env)
@@ -622,16 +636,16 @@ def _in(compiler: _Compiler, args: list[Any], path: str, depth: int) -> Evaluato
     if strings is not None:
         # A list of strings written in the rule (a code list in small): a set look-up, with the
         # same result and the same step charge as the search below.
-        size = len(args[1])
+        # The search of a literal list is charged with the expression's cost, up front.
+        compiler.cost += len(args[1])
 
         def contains_literal(data: Any, env: Env) -> Any:
             needle = needle_of(data, env)
-            env.steps -= size
-            if env.steps < 0:
-                env.exhausted()
             return type(needle) is str and needle in strings
 
         return contains_literal
+
+    compiler.dynamic = True
 
     def contains(data: Any, env: Env) -> Any:
         needle, haystack = needle_of(data, env), haystack_of(data, env)
@@ -775,6 +789,7 @@ def _map(compiler: _Compiler, args: list[Any], path: str, depth: int) -> Evaluat
 @_operator("unique", 1, 1)
 def _unique(compiler: _Compiler, args: list[Any], path: str, depth: int) -> Evaluator:
     (operand,) = compiler.each(args, path, depth)
+    compiler.dynamic = True
 
     def unique(data: Any, env: Env) -> Any:
         items = operand(data, env)

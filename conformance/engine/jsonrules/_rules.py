@@ -80,10 +80,13 @@ class JsonRule:
         nodes = nodes if isinstance(nodes, list) else list(nodes)
         evaluate = self.expression.evaluator(document)
         try:
+            # `is True` first: most assertions hold and give exactly True.
             if self.kind == "report":
-                failed = tuple([p for p, node in nodes if truthy(evaluate(node))])
+                failed = tuple([p for p, node in nodes
+                                if (v := evaluate(node)) is True or (v is not False and truthy(v))])
             else:
-                failed = tuple([p for p, node in nodes if not truthy(evaluate(node))])
+                failed = tuple([p for p, node in nodes
+                                if (v := evaluate(node)) is not True and not truthy(v)])
         except RuleError:
             for _ in self.evaluate(document):
                 pass

@@ -8,12 +8,14 @@ Compile once with `compile_schematron`, then call `CompiledSchematron.validate` 
 from __future__ import annotations
 
 from ._compiled import CompiledSchematron, cache_dir, clear_memory_cache, compile_schematron
+from ._location import LineFinder
 from ._model import AssertionInfo, SchematronFailure, SchematronReport
 from ._outline import OutlinedAssertion, RuleSetOutline, outline_schematron
 
 __all__ = [
     "AssertionInfo",
     "CompiledSchematron",
+    "LineFinder",
     "OutlinedAssertion",
     "RuleSetOutline",
     "SchematronFailure",

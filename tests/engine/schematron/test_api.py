@@ -11,6 +11,7 @@ def test_all() -> None:
     assert sorted(schematron.__all__) == [
         "AssertionInfo",
         "CompiledSchematron",
+        "LineFinder",
         "OutlinedAssertion",
         "RuleSetOutline",
         "SchematronFailure",
