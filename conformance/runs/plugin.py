@@ -20,9 +20,6 @@ import pytest
 
 from conformance.core.errors import ConformanceError
 from conformance.core.findings import Outcome
-from conformance.reports.run_results import RESULTS_FILE, Subject, check_run_results, dumps
-from conformance.runs.execute import Progress, execute_run
-from conformance.runs.payloads import bind_payloads
 from conformance.runs.results_view import (
     ConformanceWarning,
     RequirementFailed,
@@ -30,8 +27,11 @@ from conformance.runs.results_view import (
     RunView,
     report_text,
 )
-from conformance.runs.suite import MANIFEST_NAME, Suite, load_suite
-from conformance.spec.catalog import Catalog
+
+# Loaded by every pytest session of an environment that has this package installed: the engine,
+# the catalog and the reports are imported only when a conformance run is actually made.
+MANIFEST_NAME = "conformance-suite.json"
+RESULTS_FILE = "results.json"
 
 PROGRESS_PLUGIN = "conformance-progress"
 _WORKER_KEY = "conformance_results"
@@ -89,6 +89,8 @@ class ConformanceRun:
     def pytest_sessionstart(self, session: pytest.Session) -> None:
         try:
             if self.is_worker:
+                from conformance.reports.run_results import check_run_results
+
                 path = Path(self.config.workerinput[_WORKER_KEY])  # type: ignore[attr-defined]
                 self._set(check_run_results(json.loads(path.read_text(encoding="utf-8")), str(path)))
             else:
@@ -101,6 +103,11 @@ class ConformanceRun:
         self.view = RunView(document)
 
     def _execute(self) -> dict[str, Any]:
+        from conformance.reports.run_results import Subject, dumps
+        from conformance.runs.execute import Progress, execute_run
+        from conformance.runs.payloads import bind_payloads
+        from conformance.runs.suite import load_suite
+
         opt = self.config.getoption
         if self.suite_dir is None:
             raise ConformanceError("no generated suite collected (make one with `conform generate`)")
@@ -173,7 +180,9 @@ class ConformanceRun:
             report.longrepr = str(call.excinfo.value)
 
 
-def _load_standard(suite: Suite, standards_path: list[str]) -> Any:
+def _load_standard(suite: Any, standards_path: list[str]) -> Any:
+    from conformance.spec.catalog import Catalog
+
     catalog = Catalog([Path(p) for p in standards_path] if standards_path else None)
     standard = catalog.load(suite.standard_ref)
     if standard.content_hash != suite.content_hash:

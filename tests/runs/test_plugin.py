@@ -167,3 +167,11 @@ def test_plugin_is_inert_without_a_suite(pytester: pytest.Pytester) -> None:
     result = pytester.runpytest_subprocess("-p", "no:cacheprovider")
     result.assert_outcomes(passed=1)
     assert "conformance:" not in result.stdout.str()
+
+
+def test_plugin_names_agree_with_the_modules_it_loads_lazily() -> None:
+    from conformance.reports import run_results
+    from conformance.runs import plugin, suite
+
+    assert plugin.MANIFEST_NAME == suite.MANIFEST_NAME
+    assert plugin.RESULTS_FILE == run_results.RESULTS_FILE
