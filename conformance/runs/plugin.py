@@ -220,7 +220,10 @@ def conformance(request: pytest.FixtureRequest) -> RequirementCheck:
         raise RequirementUndecided("no conformance run: pass --conformance-payloads")
     view: RunView = plugin.view
     marker = request.node.get_closest_marker("requirement")
-    if marker is not None and marker.args and marker.args[0] in view:
+    if marker is not None and marker.args and marker.args[0] not in view:
+        pytest.skip(f"{marker.args[0]} is not a requirement of class {view.document['class']}, "
+                    "the target of this run (--conformance-class)")
+    if marker is not None and marker.args:
         run = view.requirement(marker.args[0])
         if not run.with_outcome(Outcome.FAILED):
             undecided = run.with_outcome(Outcome.CANT_TELL, Outcome.UNTESTED)

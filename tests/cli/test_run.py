@@ -18,20 +18,10 @@ REPORTS = ("results.json", "junit.xml", "earl.jsonld", "report.html")
 
 
 def conform_run(
-    out: Path, *payloads: str | Path, extra: tuple[str, ...] = ()
+    out: Path, *payloads: str | Path, extra: tuple[str, ...] = (), subject: str = "ACME/Gateway/2.1"
 ) -> subprocess.CompletedProcess[str]:
-    args = [
-        sys.executable,
-        "-m",
-        "conformance",
-        "run",
-        "egov-exchange-envelope",
-        "--subject",
-        "ACME/Gateway/2.1",
-        "--out",
-        str(out),
-        *extra,
-    ]
+    args = [sys.executable, "-m", "conformance", "run", "egov-exchange-envelope", "--subject", subject,
+            "--out", str(out), *extra]
     for p in payloads:
         args += ["--payloads", str(p)]
     return subprocess.run(args, capture_output=True, text=True, timeout=300)
@@ -94,23 +84,6 @@ def test_usage_errors_exit_2_without_results(
 
 
 def test_malformed_subject_is_refused_before_any_work(tmp_path: Path) -> None:
-    done = subprocess.run(
-        [
-            sys.executable,
-            "-m",
-            "conformance",
-            "run",
-            "egov-exchange-envelope",
-            "--subject",
-            "ACME",
-            "--payloads",
-            str(ENVELOPE / "xml"),
-            "--out",
-            str(tmp_path),
-        ],
-        capture_output=True,
-        text=True,
-        timeout=120,
-    )
+    done = conform_run(tmp_path, ENVELOPE / "xml", subject="ACME")
     assert done.returncode == 2 and "ORGANISATION/PRODUCT/VERSION" in done.stderr
     assert not any(tmp_path.iterdir())

@@ -175,3 +175,16 @@ def test_plugin_names_agree_with_the_modules_it_loads_lazily() -> None:
 
     assert plugin.MANIFEST_NAME == suite.MANIFEST_NAME
     assert plugin.RESULTS_FILE == run_results.RESULTS_FILE
+
+
+def test_a_narrower_target_class_skips_the_other_classes_tests(
+    pytester: pytest.Pytester, suite: Path
+) -> None:
+    result = run(pytester, suite, "xml/conformant-full.xml", extra=("--conformance-class", "core"))
+    by_test = outcomes_by_test(result)
+    core = set(STANDARD.classes["core"].requirements)
+    assert {r for r in STANDARD.requirements if by_test[item_name(r)] == "SKIPPED"} >= (
+        set(STANDARD.requirements) - core
+    )
+    assert "is not a requirement of class core" in result.stdout.str()
+    assert result.ret == 0

@@ -23,9 +23,7 @@ _WHITESPACE = Param("whitespace", "preserve: the value as given (JSON); collapse
                     default="preserve", choices=("preserve", "collapse"))
 
 
-def _collapse(value: str, params: Mapping[str, object]) -> str:
-    if params.get("whitespace", "preserve") != "collapse":
-        return value
+def _collapse(value: str) -> str:
     return _XML_SPACE_RUN.sub(" ", value).strip(" ")
 
 
@@ -46,7 +44,7 @@ def sha256_digest_value(value: str, params: Mapping[str, object],
     one `=` of padding. URL-safe base64 and missing padding are refused.
     """
     # A plain function, not a generator: it runs on every part of every payload, and passes.
-    text = value if params.get("whitespace") != "collapse" else _collapse(value, params)
+    text = value if params.get("whitespace") != "collapse" else _collapse(value)
     if len(text) == 64 and _HEX.fullmatch(text):
         return ()
     if len(text) == 44 and text[43] == "=" and _BASE64.fullmatch(text, 0, 43) \
@@ -91,7 +89,7 @@ def media_type(value: str, params: Mapping[str, object], context: CheckContext) 
     of the registered top-level types in lower case, the subtype a restricted-name (1-127
     characters, the first alphanumeric). Parameters are not checked.
     """
-    text = value if params.get("whitespace") != "collapse" else _collapse(value, params)
+    text = value if params.get("whitespace") != "collapse" else _collapse(value)
     found = _MEDIA_TYPE.fullmatch(text)
     if found is not None and found["type"] in REGISTERED_TOP_LEVEL_TYPES:
         return ()

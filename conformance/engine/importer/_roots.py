@@ -7,7 +7,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
 from conformance.core.errors import SpecError, UsageError
-from conformance.engine.schematron import RuleSetOutline
+from conformance.engine.schematron import RuleSetOutline, union_branches
 
 from ._xsd import SchemaSet
 
@@ -31,29 +31,13 @@ def context_roots(rule_set: RuleSetOutline) -> list[Root]:
     prefixes = dict(rule_set.namespaces)
     roots: list[Root] = []
     for context in rule_set.all_contexts:
-        for branch in _branches(context):
+        for branch in union_branches(context):
             root = _first_step(branch.strip(), prefixes)
             if root is not None and root not in roots:
                 roots.append(root)
     return roots
 
 
-def _branches(context: str) -> list[str]:
-    branches, depth, quote, start = [], 0, "", 0
-    for index, char in enumerate(context):
-        if quote:
-            quote = "" if char == quote else quote
-        elif char in "'\"":
-            quote = char
-        elif char in "([":
-            depth += 1
-        elif char in ")]":
-            depth -= 1
-        elif char == "|" and depth == 0:
-            branches.append(context[start:index])
-            start = index + 1
-    branches.append(context[start:])
-    return branches
 
 
 _STEP = re.compile(r"^/\s*(?:child::)?(Q\{[^}]*\}[^/\[\s]+|[^/\[\s()@*]+)")

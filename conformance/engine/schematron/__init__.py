@@ -11,6 +11,7 @@ from ._compiled import CompiledSchematron, cache_dir, clear_memory_cache, compil
 from ._location import LineFinder
 from ._model import AssertionInfo, SchematronFailure, SchematronReport
 from ._outline import OutlinedAssertion, RuleSetOutline, outline_schematron
+from ._translate import union_branches
 
 __all__ = [
     "AssertionInfo",
@@ -24,4 +25,5 @@ __all__ = [
     "clear_memory_cache",
     "compile_schematron",
     "outline_schematron",
+    "union_branches",
 ]

@@ -487,8 +487,8 @@ def source_of(xslt: etree._Element, line: int) -> str | None:
     return None
 
 
-def is_absolute(context: str) -> bool:
-    """Whether every branch of a rule context (split at top-level `|`) is an absolute path."""
+def union_branches(context: str) -> list[str]:
+    """The branches of an XPath union: `context` split at `|` outside brackets and quotes."""
     branches: list[str] = []
     depth = 0
     quote = ""
@@ -507,4 +507,10 @@ def is_absolute(context: str) -> bool:
             branches.append(context[start:index])
             start = index + 1
     branches.append(context[start:])
+    return branches
+
+
+def is_absolute(context: str) -> bool:
+    """Whether every branch of a rule context (split at top-level `|`) is an absolute path."""
+    branches = union_branches(context)
     return all(b.strip().startswith("/") for b in branches)

@@ -20,6 +20,7 @@ def test_all() -> None:
         "clear_memory_cache",
         "compile_schematron",
         "outline_schematron",
+        "union_branches",
     ]
     for name in schematron.__all__:
         assert getattr(schematron, name).__doc__
