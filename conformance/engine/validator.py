@@ -242,11 +242,10 @@ class MessageTypeValidator:
         codes = self._codes
         for binding in self._builtins:
             req, source = binding.requirement, binding.source
-            run, params = binding.check.run, binding.params
             selected = self._select(binding, doc)
             # One pass over every value (a non-string is reported by the check itself), then
             # locations for the few that failed: most values pass.
-            verdicts = [run(value, params, codes) for value, _ in selected]
+            verdicts = binding.check.run_all([value for value, _ in selected], binding.params, codes)
             problems_seen = False
             for (_, where), problems in zip(selected, verdicts, strict=True):
                 if not problems:

@@ -8,7 +8,7 @@ from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from types import MappingProxyType
-from typing import Protocol, TypeVar
+from typing import Any, Protocol, TypeVar
 
 from conformance.core.errors import ConformanceError, SpecError
 from conformance.core.text import Text
@@ -68,6 +68,8 @@ class BuiltinCheck:
     doc: str
     params: tuple[Param, ...]
     function: CheckFunction = field(repr=False, compare=False)
+    # True for a plain function returning a tuple of problems (not a generator of them).
+    returns_tuple: bool = field(default=False, repr=False, compare=False)
 
     def run(
         self, value: str, params: Mapping[str, object], context: CheckContext
@@ -87,6 +89,17 @@ class BuiltinCheck:
             )
         problems = tuple(self.function(value, params, context))
         return problems or _NO_PROBLEMS
+
+    def run_all(
+        self, values: Iterable[Any], params: Mapping[str, object], context: CheckContext
+    ) -> list[tuple[CheckProblem, ...]]:
+        """`run` on each value, in one loop: a check runs on every part of every payload."""
+        function, run = self.function, self.run
+        if not self.returns_tuple:
+            return [run(v, params, context) for v in values]
+        # A plain function returns its tuple of problems itself: no wrapping per value.
+        return [function(v, params, context) if type(v) is str else run(v, params, context)  # type: ignore[misc]
+                for v in values]
 
     def validate_params(
         self,
@@ -189,7 +202,8 @@ def builtin_check(
             # The docstring is what `conform standards show` prints: a check without one is a bug.
             raise ConformanceError(f"built-in check {name!r} has no docstring")
         _REGISTRY[name] = BuiltinCheck(
-            name=name, title=title, doc=doc, params=params, function=function
+            name=name, title=title, doc=doc, params=params, function=function,
+            returns_tuple=not inspect.isgeneratorfunction(function),
         )
         return function
 
