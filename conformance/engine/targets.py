@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Mapping, Sequence
+from collections.abc import Iterator, Mapping
 from typing import Any
 
 from lxml import etree
@@ -57,7 +57,7 @@ def select_json(steps: tuple[str, ...], value: Any, prefix: str = "") -> Iterato
                     found.extend((child, f"{pointer}/{index}") for index, child in enumerate(node))
         else:
             escaped = escape_token(step)
-            index = int(step) if step.isdigit() else -1
+            index = int(step) if (step.isascii() and step.isdigit()) else -1
             for node, pointer in nodes:
                 if type(node) is dict:
                     if step in node:
@@ -70,48 +70,28 @@ def select_json(steps: tuple[str, ...], value: Any, prefix: str = "") -> Iterato
     return iter(nodes)
 
 
-def select_json_keys(steps: tuple[str, ...], value: Any) -> list[tuple[Any, tuple[str | int, ...]]]:
-    """Like `select_json`, with each match's `*` keys in place of its pointer.
+def select_json_values(steps: tuple[str, ...], value: Any) -> list[Any]:
+    """The values `select_json` finds, in the same order, without their pointers.
 
-    Checks run on every match and fail on few: `json_pointer` builds the pointer of those only.
+    Checks run on every match and fail on few: the pointers of those are found again by
+    `select_json`, whose walk visits the same values in the same order.
     """
-    nodes: list[tuple[Any, tuple[str | int, ...]]] = [(value, ())]
+    nodes: list[Any] = [value]
     for step in steps:
-        found: list[tuple[Any, tuple[str | int, ...]]] = []
         if step == "*":
-            for node, keys in nodes:
+            found: list[Any] = []
+            for node in nodes:
                 if type(node) is list:
-                    # zip() pairs items with their keys in C: arrays of parts are the common case.
-                    found.extend(zip(node, _index_keys(keys, len(node)), strict=True))
+                    found.extend(node)
                 elif type(node) is dict:
-                    found.extend(zip(node.values(), [(*keys, key) for key in node], strict=True))
-        elif not step.isdigit():
-            # Only objects have a member by this name: one comprehension keeps document order.
-            found = [(node[step], keys) for node, keys in nodes if type(node) is dict and step in node]
+                    found.extend(node.values())
+        elif not (step.isascii() and step.isdigit()):
+            found = [node[step] for node in nodes if type(node) is dict and step in node]
         else:
             index = int(step)
-            for node, keys in nodes:
-                if type(node) is dict:
-                    if step in node:
-                        found.append((node[step], keys))
-                elif type(node) is list and index < len(node):
-                    found.append((node[index], keys))
+            found = [node[step] if type(node) is dict else node[index] for node in nodes
+                     if (type(node) is dict and step in node) or (type(node) is list and index < len(node))]
         nodes = found
         if not nodes:
             break
     return nodes
-
-
-_FIRST_INDEXES: tuple[tuple[int], ...] = tuple((i,) for i in range(1024))
-
-
-def _index_keys(keys: tuple[str | int, ...], count: int) -> Sequence[tuple[str | int, ...]]:
-    if not keys and count <= len(_FIRST_INDEXES):
-        return _FIRST_INDEXES[:count]
-    return [(*keys, index) for index in range(count)]
-
-
-def json_pointer(steps: tuple[str, ...], keys: tuple[str | int, ...]) -> str:
-    """The concrete pointer of a match of `steps` whose `*` steps took `keys`."""
-    wild = iter(keys)
-    return "".join("/" + escape_token(str(next(wild)) if step == "*" else step) for step in steps)

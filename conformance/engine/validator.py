@@ -19,9 +19,9 @@ from conformance.engine.schemas import JsonSchemaValidator, SchemaViolation, Xsd
 from conformance.engine.schematron import CompiledSchematron, LineFinder, compile_schematron
 from conformance.engine.targets import (
     compile_xml_target,
-    json_pointer,
     parse_json_target,
-    select_json_keys,
+    select_json,
+    select_json_values,
     select_xml,
 )
 from conformance.engine.xmldoc import XmlDocument
@@ -242,36 +242,37 @@ class MessageTypeValidator:
         codes = self._codes
         for binding in self._builtins:
             req, source = binding.requirement, binding.source
-            selected = self._select(binding, doc)
-            # One pass over every value (a non-string is reported by the check itself), then
-            # locations for the few that failed: most values pass.
-            verdicts = binding.check.run_all([value for value, _ in selected], binding.params, codes)
+            # The values alone first (a non-string is reported by the check itself); where a value
+            # sits is worked out only for the few that fail: most values pass.
+            if isinstance(doc, XmlDocument):
+                nodes = list(select_xml(binding.selector, doc.root))
+                values = [value for value, _ in nodes]
+            else:
+                values = select_json_values(binding.selector, doc.value)
+            verdicts = binding.check.run_all(values, binding.params, codes)
+            pointers: list[str] | None = None
             problems_seen = False
-            for (_, where), problems in zip(selected, verdicts, strict=True):
+            for index, problems in enumerate(verdicts):
                 if not problems:
                     continue
                 problems_seen = True
-                location = self._locate(binding, where, ex)
+                if isinstance(doc, XmlDocument):
+                    location = self._locate(nodes[index][1], ex)
+                else:
+                    if pointers is None:  # the same walk, now with pointers, in the same order
+                        pointers = [pointer for _, pointer in select_json(binding.selector, doc.value)]
+                    location = ex.locate(pointer=pointers[index])
                 for problem in problems:
                     yield Finding(
                         req.id, Outcome.FAILED, _severity(req), problem.message, source,
                         location=location, hint=problem.hint or req.hint,
                         excerpt=ex.excerpt(location))
-            if problems_seen:
-                continue
-            checked = len(selected)
-            yield _checked(req.id, source, checked)
+            if not problems_seen:
+                yield _checked(req.id, source, len(values))
 
-    def _select(self, binding: _BuiltinBinding, doc: XmlDocument | JsonDocument) -> list[tuple[Any, Any]]:
-        if isinstance(doc, XmlDocument):
-            return list(select_xml(binding.selector, doc.root))
-        return select_json_keys(binding.selector, doc.value)
-
-    def _locate(self, binding: _BuiltinBinding, where: Any, ex: Excerpts) -> Location:
-        if isinstance(where, tuple):  # the `*` keys of a JSON match
-            return ex.locate(pointer=json_pointer(binding.selector, where))
-        return ex.locate(line=where.sourceline,
-                         xpath=readable_xpath(where, self.message_type.namespaces))
+    def _locate(self, element: Any, ex: Excerpts) -> Location:
+        return ex.locate(line=element.sourceline,
+                         xpath=readable_xpath(element, self.message_type.namespaces))
 
 
 def _quiet(req: Requirement, rule_id: str, kind: str, fired: bool) -> Finding:

@@ -72,5 +72,29 @@ class ContextSelector:
                 break
         return iter(nodes)
 
+    def nodes(self, document: Any) -> list[Any]:
+        """The nodes `select` yields, in the same order, without building their pointers."""
+        nodes: list[Any] = [document]
+        for step in self.steps:
+            found: list[Any] = []
+            for node in nodes:
+                kind = type(node)
+                if step is None:
+                    if kind is dict:
+                        found.extend(node.values())
+                    elif kind is list:
+                        found.extend(node)
+                    continue
+                token, index, _ = step
+                if kind is dict:
+                    if token in node:
+                        found.append(node[token])
+                elif kind is list and 0 <= index < len(node):
+                    found.append(node[index])
+            nodes = found
+            if not nodes:
+                break
+        return nodes
+
     def __repr__(self) -> str:
         return f"ContextSelector({self.text!r})"

@@ -69,28 +69,32 @@ class JsonRule:
                 ) from exc
             yield RuleOutcome(self.id, pointer, truthy(value) is report)
 
-    def check(self, document: Any, selected: list[tuple[str, Any]] | None = None) -> RuleCheck:
-        """The rule on every context node at once (`selected`: the nodes, if already known).
+    def check(self, document: Any, nodes: list[Any] | None = None) -> RuleCheck:
+        """The rule on every context node at once (`nodes`: the context nodes, if already known).
 
-        Gives the same verdicts as `evaluate`, without an object per passing node: documents
-        have many context nodes and few failures. A RuleError is reported through `evaluate`, which
-        names the context node.
+        Gives the same verdicts as `evaluate`, without an object or a pointer per passing node:
+        documents have many context nodes and few failures, whose pointers are found again by
+        position. A RuleError is reported through `evaluate`, which names the context node.
         """
-        nodes = self.selector.select(document) if selected is None else selected
-        nodes = nodes if isinstance(nodes, list) else list(nodes)
+        if nodes is None:
+            nodes = self.selector.nodes(document)
         evaluate = self.expression.evaluator(document)
         try:
             # `is True` first: most assertions hold and give exactly True.
             if self.kind == "report":
-                failed = tuple([p for p, node in nodes
-                                if (v := evaluate(node)) is True or (v is not False and truthy(v))])
+                bad = [i for i, node in enumerate(nodes)
+                       if (v := evaluate(node)) is True or (v is not False and truthy(v))]
             else:
-                failed = tuple([p for p, node in nodes
-                                if (v := evaluate(node)) is not True and not truthy(v)])
+                bad = [i for i, node in enumerate(nodes)
+                       if (v := evaluate(node)) is not True and not truthy(v)]
         except RuleError:
             for _ in self.evaluate(document):
                 pass
             raise  # pragma: no cover - evaluate raises the same error with the node named
+        failed: tuple[str, ...] = ()
+        if bad:
+            pointers = [pointer for pointer, _ in self.selector.select(document)]
+            failed = tuple(pointers[i] for i in bad)
         return RuleCheck(self.id, len(nodes), failed)
 
 
@@ -119,13 +123,13 @@ class JsonRuleSet:
         A rule that breaks gives its RuleError (naming the file) in place of its check, so one
         broken rule leaves the others decided.
         """
-        selected: dict[str, list[tuple[str, Any]]] = {}
+        selected: dict[str, list[Any]] = {}
         for rule in self.rules:
             if rule.id not in wanted:
                 continue
             nodes = selected.get(rule.context)
             if nodes is None:
-                nodes = selected[rule.context] = list(rule.selector.select(document))
+                nodes = selected[rule.context] = rule.selector.nodes(document)
             try:
                 yield rule.check(document, nodes)
             except RuleError as exc:

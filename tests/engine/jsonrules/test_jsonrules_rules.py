@@ -8,6 +8,8 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 import conformance.engine.jsonrules as jsonrules
 from conformance.core.errors import RuleError, SpecError
@@ -310,3 +312,19 @@ def test_rule_errors_name_rule_and_node(tmp_path: Path) -> None:
 def test_large_integers_stay_bounded() -> None:
     squaring = {"reduce": [{"var": ""}, {"*": [{"var": "accumulator"}, {"var": "accumulator"}]}, 3]}
     assert compile_expression(squaring).evaluate(list(range(200))) is None  # overflow -> null
+
+
+@settings(max_examples=200)
+@given(
+    st.recursive(st.none() | st.integers() | st.text(max_size=2),
+                 lambda inner: st.lists(inner, max_size=3) | st.dictionaries(st.sampled_from("ab0"), inner,
+                                                                            max_size=3),
+                 max_leaves=25),
+    st.lists(st.sampled_from(["a", "b", "0", "*"]), max_size=3),
+)
+def test_nodes_walk_equals_select_walk(document: object, steps: list[str]) -> None:
+    """Rules find a failing node's pointer again by position: both walks must agree item by item."""
+    selector = ContextSelector("".join("/" + s for s in steps))
+    pairs = list(selector.select(document))
+    nodes = selector.nodes(document)
+    assert len(nodes) == len(pairs) and all(a is b for a, (_, b) in zip(nodes, pairs, strict=True))
