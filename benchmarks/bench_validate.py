@@ -162,7 +162,7 @@ def profile(session: ValidationSession, files: list[Path]) -> Iterator[tuple[str
             for rule_set in validator._rule_sets:
                 for rule in rule_set.rules:
                     stages.append((f"json rule {rule.id}",
-                                   lambda d, e, r=rule: list(r.evaluate(d.value))))
+                                   lambda d, e, r=rule: r.check(d.value)))
         for binding in validator._builtins:
             one = copy.copy(validator)
             one._builtins = [binding]
