@@ -17,15 +17,19 @@ from conformance.runs.suite import generate_suite
               help="Conformance class (default: the standard's default class).")
 @click.option("--out", "-o", required=True, type=click.Path(file_okay=False, path_type=Path),
               help="Folder for the suite (created; an existing suite there is replaced).")
+@click.option("--payloads", "-p", "payloads", multiple=True, metavar="PATH",
+              help="Bind these payloads (file, folder, glob or manifest) in the suite's pytest.ini.")
 @standards_path_option
 @tool_errors
-def generate(standard: str, class_id: str | None, out: Path, standards_path: tuple[str, ...]) -> None:
+def generate(standard: str, class_id: str | None, out: Path, payloads: tuple[str, ...],
+             standards_path: tuple[str, ...]) -> None:
     """Generate a readable pytest suite for a standard and conformance class.
 
-    Run it with `pytest DIR --conformance-payloads PATH` (a folder, glob or manifest).
+    Run it with `pytest DIR --conformance-payloads PATH` (a folder, glob or manifest), or bind
+    the payloads now with --payloads and run plain `pytest DIR`.
     """
     loaded = api.load_standard(standard, standards_path=standards_path or None)
-    suite = generate_suite(loaded, class_id, out, force=True)
+    suite = generate_suite(loaded, class_id, out, force=True, payloads=payloads)
     click.echo(f"generated {len(suite.files) - 1} test module(s) for {suite.standard_ref}, "
                f"class {suite.class_id}, in {out}")
     click.echo(f"suite hash {suite.hash}")

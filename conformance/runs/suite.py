@@ -13,6 +13,8 @@ import hashlib
 import json
 import keyword
 import re
+import shlex
+from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -93,7 +95,7 @@ def _environment(standard: Standard) -> jinja2.Environment:
         keep_trailing_newline=True, trim_blocks=True, lstrip_blocks=True,
         undefined=jinja2.StrictUndefined,
     )
-    env.filters.update(py=_py, doc=_doc, test_name=_test_name,
+    env.filters.update(shell=shlex.quote, py=_py, doc=_doc, test_name=_test_name,
                        module_of=lambda cid: module_name(standard, cid))
     return env
 
@@ -108,15 +110,20 @@ def suite_hash(files: dict[str, str]) -> str:
     return sha256_text(listing)
 
 
-def render_suite(standard: Standard, class_id: str | None) -> dict[str, str]:
-    """File name -> content of the suite for `class_id` (default: the standard's default class)."""
+def render_suite(standard: Standard, class_id: str | None, payloads: Sequence[str] = ()) -> dict[str, str]:
+    """File name -> content of the suite for `class_id` (default: the standard's default class).
+
+    `payloads` (folders, globs, manifests) are bound in the suite's `pytest.ini`, made absolute so
+    that the suite runs from anywhere.
+    """
     class_id = class_id or standard.default_class
     if class_id is None or class_id not in standard.classes:
         raise UsageError(f"conformance class {class_id!r} is not defined by {standard.ref}; "
                          f"classes: {', '.join(sorted(standard.classes))}")
     env = _environment(standard)
+    bound = [str(Path(p).absolute()) for p in payloads]
     files: dict[str, str] = {"pytest.ini": env.get_template("pytest.ini.j2").render(
-        tool_version=__version__)}
+        tool_version=__version__, payloads=bound)}
     template = env.get_template("test_class.py.j2")
     for klass in _classes_for(standard, class_id):
         inherited = {r for base in klass.builds_on for r in standard.classes[base].requirements}
@@ -137,9 +144,10 @@ def render_suite(standard: Standard, class_id: str | None) -> dict[str, str]:
     return files
 
 
-def generate_suite(standard: Standard, class_id: str | None, out: Path, *, force: bool = False) -> Suite:
+def generate_suite(standard: Standard, class_id: str | None, out: Path, *, force: bool = False,
+                   payloads: Sequence[str] = ()) -> Suite:
     """Write the suite into `out` (created; an existing suite is replaced only with `force`)."""
-    files = render_suite(standard, class_id)
+    files = render_suite(standard, class_id, payloads)
     if out.exists() and any(out.iterdir()):
         if not force and not (out / MANIFEST_NAME).is_file():
             raise UsageError(f"{out} exists and is not a generated suite; choose an empty folder")

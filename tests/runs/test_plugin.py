@@ -188,3 +188,12 @@ def test_a_narrower_target_class_skips_the_other_classes_tests(
     )
     assert "is not a requirement of class core" in result.stdout.str()
     assert result.ret == 0
+
+
+def test_payloads_bound_at_generation_need_no_option(pytester: pytest.Pytester) -> None:
+    folder = pytester.path / "bound"
+    generate_suite(STANDARD, "full", folder, payloads=[str(ENVELOPE / "xml" / "conformant-*.xml")])
+    result = pytester.runpytest_subprocess(str(folder), "-p", "no:cacheprovider")
+    assert result.ret == 0
+    conformant = len(list((ENVELOPE / "xml").glob("conformant-*.xml")))
+    assert f"payloads: {conformant} ({conformant} conformant" in result.stdout.str()
