@@ -10,7 +10,6 @@ a summary, evidence (payload hashes and the SHA-256 of the results file's bytes)
 
 from __future__ import annotations
 
-import hashlib
 import json
 import uuid
 from collections.abc import Mapping
@@ -27,6 +26,7 @@ from conformance.certify.errors import IssueRefused
 from conformance.certify.jcs import canonicalize
 from conformance.certify.keys import key_id
 from conformance.certify.timestamps import format_time
+from conformance.core.digests import sha256_digest
 from conformance.core.errors import UsageError
 from conformance.core.findings import Level, Outcome, Verdict
 from conformance.reports.run_results import check_run_results
@@ -81,13 +81,9 @@ def parse_results(data: bytes, where: str) -> dict[str, Any]:
     return check_run_results(document, where)
 
 
-def sha256(data: bytes) -> str:
-    return "sha256:" + hashlib.sha256(data).hexdigest()
-
-
 def certificate_hash(certificate: Mapping[str, Any]) -> str:
     """SHA-256 of the certificate's JCS bytes: what the QR code and verifiers quote."""
-    return sha256(canonicalize(certificate))
+    return sha256_digest(canonicalize(certificate))
 
 
 def issue(results_bytes: bytes, key: ed25519.Ed25519PrivateKey, options: IssueOptions, *,
@@ -150,7 +146,7 @@ def build(results: Mapping[str, Any], results_bytes: bytes, issuer_key_id: str,
                                                              "not-conformant", "error")},
             "requirements": _counts_by_level(requirements),
         },
-        "evidence": {"results-sha256": sha256(results_bytes), "payload-hashes": hashes},
+        "evidence": {"results-sha256": sha256_digest(results_bytes), "payload-hashes": hashes},
         "issued": format_time(now),
         "expires": format_time(now + timedelta(days=options.valid_days)),
         "status-url": options.status_url,

@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
-import hashlib
 import os
 import stat
 from dataclasses import dataclass
 from pathlib import Path
 
+from conformance.core.digests import sha256_digest
 from conformance.core.errors import PayloadError
 
 DEFAULT_MAX_BYTES = 64 * 1024 * 1024
@@ -30,7 +30,7 @@ class Payload:
 
     @property
     def sha256(self) -> str:
-        return "sha256:" + hashlib.sha256(self.data).hexdigest()
+        return sha256_digest(self.data)
 
 
 def read_payload(path: Path, *, max_bytes: int = DEFAULT_MAX_BYTES) -> Payload:

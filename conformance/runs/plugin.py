@@ -31,7 +31,6 @@ from conformance.runs.results_view import (
 # Loaded by every pytest session of an environment that has this package installed: the engine,
 # the catalog and the reports are imported only when a conformance run is actually made.
 MANIFEST_NAME = "conformance-suite.json"
-RESULTS_FILE = "results.json"
 
 PROGRESS_PLUGIN = "conformance-progress"
 _WORKER_KEY = "conformance_results"
@@ -103,7 +102,8 @@ class ConformanceRun:
         self.view = RunView(document)
 
     def _execute(self) -> dict[str, Any]:
-        from conformance.reports.run_results import Subject, dumps
+        from conformance.reports.run_results import Subject
+        from conformance.reports.writer import write_reports
         from conformance.runs.execute import Progress, execute_run
         from conformance.runs.payloads import bind_payloads
         from conformance.runs.suite import load_suite
@@ -127,8 +127,8 @@ class ConformanceRun:
         else:
             self._tmp = tempfile.TemporaryDirectory(prefix="conformance-")
             folder = Path(self._tmp.name)
-        self.results_path = folder / RESULTS_FILE
-        self.results_path.write_text(dumps(document), encoding="utf-8")
+        # The canonical results first (xdist workers read them); the other reports at the end.
+        self.results_path = write_reports(document, folder, formats=("json",))["json"]
         return document
 
     @pytest.hookimpl(optionalhook=True)
@@ -148,9 +148,9 @@ class ConformanceRun:
             return
         report_dir = self.config.getoption("conformance_report_dir")
         if report_dir:
-            from conformance.reports.writer import write_reports
+            from conformance.reports.writer import FORMATS, write_reports
 
-            write_reports(self.document, Path(report_dir))
+            write_reports(self.document, Path(report_dir), formats=[f for f in FORMATS if f != "json"])
         if self._tmp is not None:
             self._tmp.cleanup()
 
@@ -230,5 +230,5 @@ def conformance(request: pytest.FixtureRequest) -> RequirementCheck:
             if undecided:
                 raise RequirementUndecided(report_text(run, undecided, "could not be decided"))
             if not run.with_outcome(Outcome.PASSED):
-                pytest.skip(f"{run.id} is inapplicable to all {len(run.payloads)} payloads")
+                pytest.skip(f"{run.id} is inapplicable to all {len(run.cases)} payloads")
     return RequirementCheck(view)

@@ -14,7 +14,8 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from conformance.core.findings import OUTCOME_RANK, Outcome
+from conformance.core.findings import Outcome
+from conformance.reports.cases import Case, describe_location, iter_payload_cases
 
 MAX_PAYLOADS_SHOWN = 20
 
@@ -32,47 +33,33 @@ class ConformanceWarning(UserWarning):
 
 
 @dataclass(frozen=True, slots=True)
-class PayloadOutcome:
-    payload: str
-    outcome: Outcome
-    findings: tuple[Mapping[str, Any], ...]
-
-
-@dataclass(frozen=True, slots=True)
 class RequirementRun:
     id: str
     uri: str
     level: str
     statement: Mapping[str, str]
     outcome: Outcome
-    payloads: tuple[PayloadOutcome, ...]
+    cases: tuple[Case, ...]  # this requirement on each payload, in document order
 
-    def with_outcome(self, *outcomes: Outcome) -> list[PayloadOutcome]:
-        return [p for p in self.payloads if p.outcome in outcomes]
-
-
-def _excerpt_lines(excerpt: str) -> list[str]:
-    return ["        " + line for line in excerpt.rstrip("\n").splitlines()]
+    def with_outcome(self, *outcomes: Outcome) -> list[Case]:
+        return [c for c in self.cases if c.outcome in outcomes]
 
 
-def _describe(entry: PayloadOutcome) -> list[str]:
-    lines = [f"  {entry.payload}: {entry.outcome.value}"]
-    for finding in entry.findings:
-        loc = finding.get("location", {})
-        where = ", ".join(x for x in (
-            f"line {loc['line']}" if "line" in loc else "",
-            loc.get("xpath") or loc.get("pointer") or "") if x)
+def _describe(case: Case) -> list[str]:
+    lines = [f"  {case.payload['name']}: {case.outcome.value}"]
+    for finding in case.findings:
+        where = describe_location(finding.get("location"))
         lines.append(f"    - {finding['message']['en']}" + (f" ({where})" if where else ""))
         if finding.get("excerpt"):
-            lines.extend(_excerpt_lines(finding["excerpt"]))
+            lines.extend("        " + line for line in finding["excerpt"].rstrip("\n").splitlines())
         if finding.get("hint"):
             lines.append(f"      how to fix: {finding['hint']['en']}")
     return lines
 
 
-def report_text(run: RequirementRun, entries: list[PayloadOutcome], verb: str) -> str:
+def report_text(run: RequirementRun, entries: list[Case], verb: str) -> str:
     """The text a person reads for a requirement that failed or could not be decided."""
-    head = [f"{run.id} ({run.level}) {verb} on {len(entries)} of {len(run.payloads)} payloads",
+    head = [f"{run.id} ({run.level}) {verb} on {len(entries)} of {len(run.cases)} payloads",
             f"  {run.statement['en']}", f"  {run.statement['zh']}", f"  <{run.uri}>"]
     body: list[str] = []
     for entry in entries[:MAX_PAYLOADS_SHOWN]:
@@ -87,21 +74,11 @@ class RunView:
 
     def __init__(self, document: Mapping[str, Any]) -> None:
         self.document = document
-        per_requirement: dict[str, list[PayloadOutcome]] = defaultdict(list)
-        scope = [r["id"] for r in document["requirements"]]
-        for payload in document["payloads"]:
-            outcomes = payload["outcomes"]
-            by_req: dict[str, list[Mapping[str, Any]]] = defaultdict(list)
-            for finding in payload["findings"]:
-                by_req[finding.get("requirement") or ""].append(finding)
-            # A payload that could not be processed has no outcomes: its processing errors (with
-            # no requirement) are what every requirement has to say about it.
-            unprocessed = not outcomes
-            for rid in scope:
-                outcome = Outcome(outcomes[rid]) if rid in outcomes else (
-                    Outcome.CANT_TELL if unprocessed else Outcome.UNTESTED)
-                findings = by_req.get(rid, []) + (by_req.get("", []) if unprocessed else [])
-                per_requirement[rid].append(PayloadOutcome(payload["name"], outcome, tuple(findings)))
+        # The same cells the JUnit and EARL writers count, regrouped by requirement.
+        per_requirement: dict[str, list[Case]] = defaultdict(list)
+        for _, cases in iter_payload_cases(document):
+            for case in cases:
+                per_requirement[case.requirement["id"]].append(case)
         self._runs = {
             r["id"]: RequirementRun(r["id"], r["uri"], r["level"], r["statement"], Outcome(r["outcome"]),
                                     tuple(per_requirement[r["id"]]))
@@ -112,8 +89,3 @@ class RunView:
 
     def requirement(self, requirement_id: str) -> RequirementRun:
         return self._runs[requirement_id]
-
-    def worst(self, requirement_id: str) -> Outcome:
-        run = self._runs[requirement_id]
-        return min((p.outcome for p in run.payloads), key=OUTCOME_RANK.__getitem__,
-                   default=Outcome.UNTESTED)

@@ -9,7 +9,6 @@ byte-identical files, hence the same suite hash.
 
 from __future__ import annotations
 
-import hashlib
 import json
 import keyword
 import re
@@ -22,6 +21,7 @@ from typing import Any
 import jinja2
 
 from conformance._version import __version__
+from conformance.core.digests import sha256_digest
 from conformance.core.errors import UsageError
 from conformance.spec.model import ConformanceClass, Standard
 
@@ -101,7 +101,7 @@ def _environment(standard: Standard) -> jinja2.Environment:
 
 
 def sha256_text(text: str) -> str:
-    return "sha256:" + hashlib.sha256(text.encode("utf-8")).hexdigest()
+    return sha256_digest(text.encode("utf-8"))
 
 
 def suite_hash(files: dict[str, str]) -> str:

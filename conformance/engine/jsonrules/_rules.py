@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import hashlib
 import re
 from collections.abc import Container, Iterator, Mapping
 from dataclasses import dataclass, field
@@ -11,6 +10,7 @@ from typing import Any, Literal
 
 import yaml
 
+from conformance.core.digests import sha256_digest
 from conformance.core.errors import RuleError, SpecError
 from conformance.core.findings import Severity
 from conformance.core.text import Text
@@ -160,7 +160,7 @@ def load_rules(path: Path) -> JsonRuleSet:
         # PyYAML lets these through for absurd integers and for nesting deeper than the stack.
         raise SpecError(f"rule file cannot be read as YAML: {exc}", location=where) from exc
     rules = _rules(raw, where)
-    return JsonRuleSet(path, rules, "sha256:" + hashlib.sha256(data).hexdigest())
+    return JsonRuleSet(path, rules, sha256_digest(data))
 
 
 def _rules(raw: Any, where: str) -> tuple[JsonRule, ...]:
