@@ -20,6 +20,7 @@ from conformance.certify.render import render_html
 from conformance.certify.signed_file import dumps as signed_dumps
 from conformance.core.errors import UsageError
 from conformance.reports.run_results import RESULTS_FILE, load_run_results
+from conformance.runs.payloads import bind_payloads
 from conformance.runs.plugin import PROGRESS_PLUGIN
 from conformance.runs.suite import Suite, generate_suite
 from conformance.spec.model import Standard
@@ -48,6 +49,9 @@ def run_suite(
     pytest_args: Sequence[str] = (),
 ) -> RunOutcome:
     """Generate the suite into `out/suite`, run it, and return the results it wrote to `out`."""
+    # A missing folder or an empty payload set is the user's mistake: say so in one line, before
+    # anything is generated (the plugin binds the same specs again, a cheap walk of the names).
+    bind_payloads(payloads)
     suite = generate_suite(standard, class_id, out / SUITE_FOLDER, force=True)
     for name in (RESULTS_FILE, CERTIFICATE_FILE, "certificate.html"):
         stale = out / name
