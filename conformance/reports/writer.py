@@ -3,13 +3,15 @@
 from __future__ import annotations
 
 import io
+import multiprocessing
 import os
+import sys
 import tempfile
 from collections.abc import Callable, Iterable, Mapping
 from pathlib import Path
 from typing import IO, Any
 
-from conformance.core.errors import UsageError
+from conformance.core.errors import ConformanceError, UsageError
 from conformance.reports.earl import write_earl
 from conformance.reports.html import write_html
 from conformance.reports.junit import write_junit
@@ -49,11 +51,13 @@ _WRITERS: dict[str, Writer] = {
 
 
 def write_reports(document: Mapping[str, Any], out_dir: Path,
-                  formats: Iterable[str] = FORMATS) -> dict[str, Path]:
+                  formats: Iterable[str] = FORMATS, *, jobs: int = 1) -> dict[str, Path]:
     """Write the reports of checked run results into `out_dir` (created if need be).
 
     Returns format -> path. Each file is written to a temporary name and renamed, so a reader never
-    sees half a report; the same document always gives byte-identical files.
+    sees half a report; the same document always gives byte-identical files. With `jobs` > 1 the
+    formats are written side by side in forked processes (they share the document by fork, no
+    copy is sent): JUnit and EARL of a large run take seconds each.
     """
     wanted = list(dict.fromkeys(formats))
     unknown = [f for f in wanted if f not in _WRITERS]
@@ -64,17 +68,44 @@ def write_reports(document: Mapping[str, Any], out_dir: Path,
         out_dir.mkdir(parents=True, exist_ok=True)
     except OSError as exc:
         raise UsageError(f"cannot create the report folder {out_dir}: {exc}") from None
-    written: dict[str, Path] = {}
-    for name in wanted:
-        target = out_dir / FILE_NAMES[name]
-        fd, tmp = tempfile.mkstemp(dir=out_dir, prefix=f".{target.name}.", suffix=".tmp")
-        try:
-            with os.fdopen(fd, "wb") as stream:
-                _WRITERS[name](document, stream)
-            os.chmod(tmp, 0o644)  # mkstemp makes 0600; reports are meant to be shared
-            os.replace(tmp, target)
-        except BaseException:
-            Path(tmp).unlink(missing_ok=True)
-            raise
-        written[name] = target
+    children: list[tuple[str, Any]] = []
+    if jobs > 1 and len(wanted) > 1 and "fork" in multiprocessing.get_all_start_methods():
+        context = multiprocessing.get_context("fork")
+        for name in wanted[1:]:
+            child = context.Process(target=_write_in_child, args=(document, out_dir, name))
+            child.start()
+            children.append((name, child))
+        wanted = wanted[:1]
+    written = {name: _write_one(document, out_dir, name) for name in wanted}
+    failed = []
+    for name, child in children:
+        child.join()
+        if child.exitcode != 0:
+            failed.append(name)
+        written[name] = out_dir / FILE_NAMES[name]
+    if failed:
+        raise ConformanceError(f"writing the {', '.join(failed)} report(s) into {out_dir} failed "
+                               "(the reason is printed above)")
     return written
+
+
+def _write_one(document: Mapping[str, Any], out_dir: Path, name: str) -> Path:
+    target = out_dir / FILE_NAMES[name]
+    fd, tmp = tempfile.mkstemp(dir=out_dir, prefix=f".{target.name}.", suffix=".tmp")
+    try:
+        with os.fdopen(fd, "wb") as stream:
+            _WRITERS[name](document, stream)
+        os.chmod(tmp, 0o644)  # mkstemp makes 0600; reports are meant to be shared
+        os.replace(tmp, target)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
+    return target
+
+
+def _write_in_child(document: Mapping[str, Any], out_dir: Path, name: str) -> None:
+    try:
+        _write_one(document, out_dir, name)
+    except Exception as exc:  # reported by exit code; the parent raises
+        sys.stderr.write(f"conform: error: writing {FILE_NAMES[name]}: {type(exc).__name__}: {exc}\n")
+        sys.exit(1)

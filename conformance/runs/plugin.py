@@ -76,7 +76,7 @@ class ConformanceRun:
         self.config = config
         self.suite_dir = suite_dir
         self.document: dict[str, Any] | None = None
-        self.view: RunView | None = None
+        self._view: RunView | None = None
         self.results_path: Path | None = None
         self._tmp: tempfile.TemporaryDirectory[str] | None = None
 
@@ -88,18 +88,21 @@ class ConformanceRun:
     def pytest_sessionstart(self, session: pytest.Session) -> None:
         try:
             if self.is_worker:
-                from conformance.reports.run_results import check_run_results
-
+                # Written moments ago by this session's controlling process from its own run:
+                # read, not checked against the schema a second time in every worker.
                 path = Path(self.config.workerinput[_WORKER_KEY])  # type: ignore[attr-defined]
-                self._set(check_run_results(json.loads(path.read_text(encoding="utf-8")), str(path)))
+                self.document = json.loads(path.read_text(encoding="utf-8"))
             else:
-                self._set(self._execute())
+                self.document = self._execute()
         except ConformanceError as exc:
             raise pytest.UsageError(f"conformance: {exc}") from None
 
-    def _set(self, document: dict[str, Any]) -> None:
-        self.document = document
-        self.view = RunView(document)
+    @property
+    def view(self) -> RunView | None:
+        """The results by requirement, built on first use: an xdist controller runs no test."""
+        if self._view is None and self.document is not None:
+            self._view = RunView(self.document)
+        return self._view
 
     def _execute(self) -> dict[str, Any]:
         from conformance.reports.run_results import Subject
@@ -150,7 +153,8 @@ class ConformanceRun:
         if report_dir:
             from conformance.reports.writer import FORMATS, write_reports
 
-            write_reports(self.document, Path(report_dir), formats=[f for f in FORMATS if f != "json"])
+            write_reports(self.document, Path(report_dir), formats=[f for f in FORMATS if f != "json"],
+                          jobs=self.config.getoption("conformance_jobs"))
         if self._tmp is not None:
             self._tmp.cleanup()
 

@@ -62,3 +62,12 @@ def test_hostile_text_survives_every_format(hostile_document: dict[str, Any], tm
     assert "\\udcff" in paths["earl"].read_text("utf-8")
     etree.parse(str(paths["junit"]), etree.XMLParser(recover=False))
     assert "\\udcff" in paths["html"].read_text("utf-8")
+
+
+def test_side_by_side_writing_gives_the_same_files(failing_document: dict[str, Any], tmp_path: Path) -> None:
+    one = write_reports(failing_document, tmp_path / "one")
+    two = write_reports(failing_document, tmp_path / "two", jobs=2)
+    assert set(one) == set(two)
+    for name in one:
+        assert one[name].read_bytes() == two[name].read_bytes(), name
+    assert not list((tmp_path / "two").glob(".*.tmp"))
