@@ -5,6 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
+from hypothesis import HealthCheck, settings
 
 # pytester runs generated suites under the plugin in tests/runs.
 pytest_plugins = ["pytester"]
@@ -18,3 +19,10 @@ CORPORA = REPO.parent / "shared" / "corpora"
 @pytest.fixture(scope="session")
 def repo() -> Path:
     return REPO
+
+
+# Hypothesis profiles: the default for every run, and "long" for a fuzzing campaign outside CI
+# (`benchmarks/fuzz_campaign.py`, or `pytest -m fuzz --hypothesis-profile=long`). Fuzz tests size
+# themselves with `tests.fuzzing.examples(n)` so that the long profile scales all of them.
+settings.register_profile("long", max_examples=50_000, deadline=None,
+                          suppress_health_check=list(HealthCheck))

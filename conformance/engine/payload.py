@@ -2,15 +2,15 @@
 
 from __future__ import annotations
 
-import os
-import stat
 from dataclasses import dataclass
 from pathlib import Path
 
 from conformance.core.digests import sha256_digest
 from conformance.core.errors import PayloadError
+from conformance.core.files import read_bounded
+from conformance.core.limits import PAYLOAD_MAX_BYTES
 
-DEFAULT_MAX_BYTES = 64 * 1024 * 1024
+DEFAULT_MAX_BYTES = PAYLOAD_MAX_BYTES
 
 _BOMS = (
     (b"\x00\x00\xfe\xff", "UTF-32-BE"),
@@ -35,37 +35,8 @@ class Payload:
 
 def read_payload(path: Path, *, max_bytes: int = DEFAULT_MAX_BYTES) -> Payload:
     """Read a regular file of at most `max_bytes`; anything else is a PayloadError."""
-    name = str(path)
-    try:
-        info = os.stat(path)
-    except OSError as exc:
-        raise PayloadError(f"cannot read payload: {exc.strerror or exc}",
-                           message_zh=f"无法读取报文：{exc.strerror or exc}", location=name) from exc
-    if stat.S_ISDIR(info.st_mode):
-        raise PayloadError("is a directory, not a payload file", message_zh="这是目录，不是报文文件",
-                           location=name)
-    if not stat.S_ISREG(info.st_mode):
-        # FIFOs and devices would block or never end: never open them.
-        raise PayloadError("not a regular file", message_zh="不是普通文件", location=name)
-    if info.st_size > max_bytes:
-        raise PayloadError(
-            f"payload is {info.st_size} bytes, over the limit of {max_bytes} bytes (--max-bytes)",
-            message_zh=f"报文大小 {info.st_size} 字节，超过上限 {max_bytes} 字节（--max-bytes）",
-            location=name,
-        )
-    try:
-        with open(path, "rb") as handle:
-            # Ask for the size stat() gave, not the limit: read(n) allocates n bytes up front.
-            data = handle.read(info.st_size + 1)
-            if len(data) > info.st_size:  # the file grew since stat(): read on, to the limit
-                data += handle.read(max_bytes + 1 - len(data))
-    except OSError as exc:
-        raise PayloadError(f"cannot read payload: {exc.strerror or exc}",
-                           message_zh=f"无法读取报文：{exc.strerror or exc}", location=name) from exc
-    if len(data) > max_bytes:  # the file grew while we looked at it
-        raise PayloadError(f"payload is over the limit of {max_bytes} bytes", location=name,
-                           message_zh=f"报文超过上限 {max_bytes} 字节")
-    return Payload(name=name, data=data)
+    data = read_bounded(path, max_bytes=max_bytes, error=PayloadError, what="payload", what_zh="报文")
+    return Payload(name=str(path), data=data)
 
 
 def detect_bom(data: bytes) -> str | None:
