@@ -9,7 +9,7 @@ from conformance.certify import IssueOptions, issue, load_certificate, render_ht
 from conformance.certify.signed_file import dumps
 from tests.certify.builders import issuer_key, results_bytes
 from tests.conftest import REPO
-from tests.reports.browser import inspect_page, requires_chromium
+from tests.reports.browser import inspect_page, open_from_disk, requires_chromium
 
 SCREENSHOT = REPO / "reports" / "browser" / "certificate.png"
 CJK_FONTS = ("CJK", "Noto Sans SC", "Source Han Sans")
@@ -32,3 +32,4 @@ def test_certificate_in_chromium(tmp_path: Path) -> None:
     assert seen.console_errors == []
     assert seen.outside_requests == []
     assert SCREENSHOT.read_bytes().startswith(b"\x89PNG\r\n\x1a\n")
+    assert open_from_disk(page) == []

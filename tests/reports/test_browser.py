@@ -7,7 +7,7 @@ from typing import Any
 
 from conformance.reports.html import VERDICT_LABELS, html_report
 from tests.conftest import REPO
-from tests.reports.browser import inspect_page, requires_chromium
+from tests.reports.browser import inspect_page, open_from_disk, requires_chromium
 
 SCREENSHOT = REPO / "reports" / "browser" / "report.png"
 ZH_VERDICT = "#verdict .verdict-text [lang='zh-Hans']"
@@ -42,6 +42,12 @@ def test_hostile_payloads_run_and_load_nothing(hostile_document: dict[str, Any],
     assert seen.outside_requests == []
 
 
+def test_report_opened_from_disk_has_no_console_errors(failing_document: dict[str, Any],
+                                                       tmp_path: Path) -> None:
+    # How a reader opens it: double-clicked, from file://, with no DevTools attached.
+    assert open_from_disk(render(failing_document, tmp_path / "report.html")) == []
+
+
 def test_the_helper_sees_errors_and_outside_requests(tmp_path: Path) -> None:
     # The checks above are only worth something if a page that misbehaves is caught.
     page = tmp_path / "bad.html"
@@ -53,3 +59,29 @@ def test_the_helper_sees_errors_and_outside_requests(tmp_path: Path) -> None:
     assert seen.outside_requests == ["http://198.51.100.1/x.png"]
     assert "boom" in seen.console_errors
     assert any(e.startswith("pageerror:") and "undefinedFunction" in e for e in seen.console_errors)
+
+
+def test_the_helper_sees_errors_of_a_page_opened_from_disk(tmp_path: Path) -> None:
+    page = tmp_path / "bad.html"
+    page.write_text('<!DOCTYPE html><script>console.error("boom")</script>', encoding="utf-8")
+    assert open_from_disk(page) == ["boom"]
+
+
+def test_browser_tests_cannot_be_skipped_in_ci(monkeypatch: Any, pytester: Any) -> None:
+    # With CI set and no browser, a browser test must fail with the reason, not skip.
+    pytester.makepyfile(test_page="""
+        from pathlib import Path
+        import tests.reports.browser as browser
+
+        @browser.requires_chromium
+        def test_it(tmp_path, monkeypatch):
+            monkeypatch.setattr(browser, "CHROMIUM", Path("/nonexistent/chromium"))
+            page = tmp_path / "p.html"
+            page.write_text("<p id=verdict>x</p>")
+            browser.inspect_page(page, zh_selector="#verdict")
+    """)
+    monkeypatch.setenv("CI", "true")
+    monkeypatch.setenv("PYTHONPATH", str(REPO))
+    result = pytester.runpytest_subprocess("-p", "no:cacheprovider", "-p", "no:xdist")
+    result.assert_outcomes(failed=1)
+    result.stdout.fnmatch_lines(["*CI is set, so the browser tests fail rather than skip*"])
