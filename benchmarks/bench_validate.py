@@ -31,6 +31,7 @@ from lxml import etree
 REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO))
 
+from conformance.core.xmlparser import FilesUnder, xml_parser  # noqa: E402
 from conformance.engine.batch import validate_paths  # noqa: E402
 from conformance.engine.schemas import JsonSchemaValidator  # noqa: E402
 from conformance.engine.session import ValidationSession  # noqa: E402
@@ -57,7 +58,9 @@ def make_corpus(folder: Path, count: int, seed: int = 20261125) -> tuple[Path, P
     xml_dir, json_dir = folder / "xml", folder / "json"
     xml_dir.mkdir(parents=True, exist_ok=True)
     json_dir.mkdir(parents=True, exist_ok=True)
-    xml_template = etree.parse(str(FIXTURES / "xml" / "conformant-full.xml"), hardened_parser())
+    # The payload parser opens nothing by name (issue 8): give it the bytes.
+    xml_template = etree.ElementTree(etree.fromstring(
+        (FIXTURES / "xml" / "conformant-full.xml").read_bytes(), hardened_parser()))
     json_template = json.loads((FIXTURES / "json" / "conformant-full.json").read_text("utf-8"))
     for i in range(count):
         tree = copy.deepcopy(xml_template)
@@ -197,7 +200,8 @@ def main() -> None:
     session = ValidationSession([standard])
     mt_xml = next(m for m in standard.message_types.values() if m.syntax.value == "xml")
     mt_json = next(m for m in standard.message_types.values() if m.syntax.value == "json")
-    xsd = etree.XMLSchema(etree.parse(str(mt_xml.schema), hardened_parser()))
+    schema_parser = xml_parser(resolvers=[FilesUnder(mt_xml.schema.parent)])  # its includes only
+    xsd = etree.XMLSchema(etree.parse(str(mt_xml.schema), schema_parser))
     json_floor = JsonSchemaValidator(mt_json.schema)._rust
 
     def xml_floor(path: Path) -> bool:

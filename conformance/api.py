@@ -7,10 +7,12 @@ from os import PathLike
 from pathlib import Path
 
 from conformance.core.errors import UsageError
+from conformance.core.limits import PAYLOAD_SECONDS, WORKER_MAX_MIB
 from conformance.engine.batch import DEFAULT_PATTERNS, iter_payload_paths, validate_paths
 from conformance.engine.payload import DEFAULT_MAX_BYTES
 from conformance.engine.results import PayloadResult
 from conformance.engine.session import ValidationSession
+from conformance.engine.supervisor import ExecutionBudget
 from conformance.spec.catalog import Catalog
 from conformance.spec.manifest import load_standard as _load_bundle
 from conformance.spec.model import Standard
@@ -63,10 +65,15 @@ def validate(
     standards_path: Sequence[StrPath] | None = None,
     patterns: Sequence[str] = DEFAULT_PATTERNS,
     max_bytes: int = DEFAULT_MAX_BYTES,
+    timeout: float | None = PAYLOAD_SECONDS,
+    max_memory: int | None = WORKER_MAX_MIB,
 ) -> Iterator[PayloadResult]:
     """Validate files and folders; yields one PayloadResult per payload, in a stable order.
 
     With no `standard`, each payload's standard, version and message type are recognised.
+    Payloads run in supervised worker processes, as with `conform validate`: one that takes more
+    than `timeout` seconds, or whose worker grows past `max_memory` MiB, is stopped and reported as
+    a processing error (None or 0: no limit).
     """
     given = [Path(p) for p in paths]
     missing = [str(p) for p in given if not p.exists()]
@@ -74,4 +81,5 @@ def validate(
         raise UsageError(f"no such file or folder: {', '.join(missing)}")
     compiled = session(standard, class_id=class_id, message_type=message_type,
                        standards_path=standards_path, max_bytes=max_bytes)
-    return validate_paths(compiled, iter_payload_paths(given, patterns), jobs=jobs)
+    return validate_paths(compiled, iter_payload_paths(given, patterns), jobs=jobs,
+                          budget=ExecutionBudget.of(timeout, max_memory))

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 
 import pytest
@@ -24,5 +25,7 @@ def repo() -> Path:
 # Hypothesis profiles: the default for every run, and "long" for a fuzzing campaign outside CI
 # (`benchmarks/fuzz_campaign.py`, or `pytest -m fuzz --hypothesis-profile=long`). Fuzz tests size
 # themselves with `tests.fuzzing.examples(n)` so that the long profile scales all of them.
-settings.register_profile("long", max_examples=50_000, deadline=None,
+# CONFORMANCE_FUZZ_EXAMPLES sets the long profile's count (`fuzz_campaign.py --examples N`).
+settings.register_profile("long", max_examples=int(os.environ.get("CONFORMANCE_FUZZ_EXAMPLES", "50000")),
+                          deadline=None,
                           suppress_health_check=list(HealthCheck))

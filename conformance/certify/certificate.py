@@ -29,6 +29,7 @@ from conformance.certify.timestamps import format_time
 from conformance.core.digests import sha256_digest
 from conformance.core.errors import UsageError
 from conformance.core.findings import Level, Outcome, Verdict
+from conformance.core.limits import RUN_RESULTS_MAX_BYTES
 from conformance.reports.run_results import check_run_results
 
 FORMAT = "egov-conformance/certificate"
@@ -108,8 +109,8 @@ def issue_file(path: Path, key: ed25519.Ed25519PrivateKey, options: IssueOptions
                now: datetime) -> dict[str, Any]:
     """`issue` for a run-results file."""
     # Read once, so that the bytes hashed are the bytes checked.
-    return issue(signed_file.read_bytes(path, "run results", limit=None), key, options, now=now,
-                 where=str(path))
+    data = signed_file.read_bytes(path, "run results", limit=RUN_RESULTS_MAX_BYTES)
+    return issue(data, key, options, now=now, where=str(path))
 
 
 def build(results: Mapping[str, Any], results_bytes: bytes, issuer_key_id: str,

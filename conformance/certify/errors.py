@@ -5,6 +5,8 @@
     ├── IssueRefused                    the run results do not support a certificate
     ├── SignatureError                  a signature does not hold (tampered, or another key)
     ├── UntrustedRevocations            a revocation list is unsigned, tampered or someone else's
+    │   ├── StaleRevocations            ... or signed, but past its next-update or older than --max-age
+    │   └── RolledBackRevocations       ... or signed, but older than a list already seen (rollback)
     └── CanonicalizationError           a value JCS cannot serialise the way every verifier would
 
 Each maps to its own exit code in `conform certificate` (see conformance/cli/certify.py).
@@ -30,6 +32,16 @@ class SignatureError(ConformanceError):
 
 class UntrustedRevocations(ConformanceError):
     """A revocation list cannot be relied on: not signed, changed, or signed by another key."""
+
+
+class StaleRevocations(UntrustedRevocations):
+    """A genuine revocation list that is too old to speak for the moment of verification: past its
+    `next-update`, or issued longer ago than the verifier's `--max-age`. Fetch a newer one."""
+
+
+class RolledBackRevocations(UntrustedRevocations):
+    """A genuine revocation list older than one already seen for the same issuer key (a lower
+    sequence number, or another list under the same number): someone may be hiding revocations."""
 
 
 class CanonicalizationError(ConformanceError):

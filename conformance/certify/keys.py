@@ -24,10 +24,10 @@ from cryptography.hazmat.primitives.asymmetric import dsa, ec, ed448, ed25519, r
 
 from conformance.certify.jcs import canonicalize
 from conformance.core.errors import UsageError
+from conformance.core.files import read_bounded
+from conformance.core.limits import KEY_MAX_BYTES
 
 _NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$")
-# Key files are a few hundred bytes; anything much larger is not a key.
-_MAX_KEY_BYTES = 64 * 1024
 
 
 @dataclass(frozen=True, slots=True)
@@ -118,14 +118,7 @@ def write_new(path: Path, data: bytes, *, mode: int) -> None:
 
 
 def _read_key_file(path: Path) -> bytes:
-    try:
-        with path.open("rb") as stream:
-            data = stream.read(_MAX_KEY_BYTES + 1)
-    except OSError as exc:
-        raise UsageError(f"{path}: cannot read key: {exc.strerror or exc}") from None
-    if len(data) > _MAX_KEY_BYTES:
-        raise UsageError(f"{path}: not a key file (larger than {_MAX_KEY_BYTES} bytes)")
-    return data
+    return read_bounded(path, max_bytes=KEY_MAX_BYTES, error=UsageError, what="key", what_zh="密钥")
 
 
 def _kind(key: object) -> str:

@@ -18,8 +18,7 @@ from pathlib import Path
 from typing import Any
 
 from conformance.core.errors import UsageError
-
-MAX_BYTES = 16 * 1024 * 1024
+from conformance.core.files import read_bounded
 
 
 @dataclass(frozen=True, slots=True)
@@ -34,16 +33,17 @@ class Signed:
         return {self.member: self.content, "signature": self.jws}
 
 
-def read_bytes(path: Path, what: str, *, limit: int | None = MAX_BYTES) -> bytes:
-    """The bytes of `path`; a missing, unreadable or oversized file is a UsageError."""
-    try:
-        with path.open("rb") as stream:
-            data = stream.read(-1 if limit is None else limit + 1)
-    except OSError as exc:
-        raise UsageError(f"{path}: cannot read {what}: {exc.strerror or exc}") from None
-    if limit is not None and len(data) > limit:
-        raise UsageError(f"{path}: not a {what} (larger than {limit} bytes)")
-    return data
+def read_bytes(path: Path, what: str, *, limit: int) -> bytes:
+    """The bytes of `path`, a regular file of at most `limit` bytes; otherwise a UsageError.
+
+    A FIFO would block and /dev/zero never end: `read_bounded` refuses both before reading."""
+    return read_bounded(path, max_bytes=limit, error=UsageError, what=what)
+
+
+def quoted(value: object, limit: int = 60) -> str:
+    """`value` for a message about a file we did not write: repr-escaped and cut to `limit`."""
+    text = repr(value)
+    return text if len(text) <= limit else text[: limit - 1] + "…"
 
 
 def _no_duplicates(pairs: list[tuple[str, Any]]) -> dict[str, Any]:

@@ -17,10 +17,16 @@ from cryptography.hazmat.primitives.asymmetric import ed25519
 
 from conformance.certify import jws, signed_file
 from conformance.certify.certificate import MEMBER, SCHEMA, TYP
-from conformance.certify.errors import SignatureError, UntrustedRevocations
+from conformance.certify.errors import (
+    RolledBackRevocations,
+    SignatureError,
+    StaleRevocations,
+    UntrustedRevocations,
+)
 from conformance.certify.revocation import Revocation, certificate_urn, find
 from conformance.certify.timestamps import parse_time
 from conformance.core.errors import UsageError
+from conformance.core.limits import CERTIFICATE_MAX_BYTES
 
 
 class Status(StrEnum):
@@ -33,6 +39,8 @@ class Status(StrEnum):
     NOT_YET_VALID = "not-yet-valid"
     REVOKED = "revoked"
     UNTRUSTED_REVOCATIONS = "untrusted-revocations"
+    STALE_REVOCATIONS = "stale-revocations"
+    ROLLED_BACK_REVOCATIONS = "rolled-back-revocations"
 
 
 @dataclass(frozen=True, slots=True)
@@ -51,7 +59,8 @@ class Verification:
 def load_certificate(path: Path) -> signed_file.Signed:
     """A certificate file's content and signature, unverified; UsageError if it is not one."""
     where = str(path)
-    document = signed_file.parse_json(signed_file.read_bytes(path, "certificate"), where)
+    data = signed_file.read_bytes(path, "certificate", limit=CERTIFICATE_MAX_BYTES)
+    document = signed_file.parse_json(data, where)
     return signed_file.split(document, MEMBER, where, "conformance certificate")
 
 
@@ -60,8 +69,9 @@ def verify(signed: signed_file.Signed, key: ed25519.Ed25519PublicKey, *, at: dat
            ) -> Verification:
     """Verify `signed` with the issuer's `key` at the moment `at`.
 
-    `revocations` is the verified list, or the error met loading it (so that a bad list is
-    reported only about a certificate that is otherwise sound), or None when not checked.
+    `revocations` is the entries of the verified (and fresh) list, or the error met loading or
+    checking it (so that a bad, stale or rolled-back list is reported only about a certificate
+    that is otherwise sound), or None when not checked.
     """
     try:
         header = jws.verify(signed.content, signed.jws, key, TYP)
@@ -74,7 +84,10 @@ def verify(signed: signed_file.Signed, key: ed25519.Ed25519PublicKey, *, at: dat
         raise UsageError(f"the certificate names the issuer key {certificate['issuer']['key-id']} "
                          f"but was signed with {header.kid}: not a certificate this tool issues")
     if isinstance(revocations, UntrustedRevocations):
-        return Verification(Status.UNTRUSTED_REVOCATIONS, str(revocations), certificate)
+        status = (Status.STALE_REVOCATIONS if isinstance(revocations, StaleRevocations) else
+                  Status.ROLLED_BACK_REVOCATIONS if isinstance(revocations, RolledBackRevocations) else
+                  Status.UNTRUSTED_REVOCATIONS)
+        return Verification(status, str(revocations), certificate)
     revoked = find(revocations or (), certificate["id"], at)
     if revoked is not None:
         because = f": {revoked.reason}" if revoked.reason else ""

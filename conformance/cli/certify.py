@@ -12,6 +12,9 @@ Exit codes of `conform certificate` (each answer its own, so that scripts can te
     6  revoked
     7  not yet valid
     8  the revocation list cannot be trusted: unsigned, tampered or signed by another key
+    9  the revocation list is stale: past its next-update, or older than --max-age
+   10  the revocation list is rolled back: a lower sequence than --min-sequence or than one
+       already recorded in --revocation-state (an old list replayed to hide revocations)
 """
 
 from __future__ import annotations
@@ -29,13 +32,29 @@ from cryptography.hazmat.primitives.asymmetric import ed25519
 
 from conformance.certify import signed_file
 from conformance.certify.certificate import IssueOptions, issue_file
-from conformance.certify.errors import IssueRefused, SignatureError, UntrustedRevocations
+from conformance.certify.errors import (
+    IssueRefused,
+    RolledBackRevocations,
+    SignatureError,
+    StaleRevocations,
+    UntrustedRevocations,
+)
 from conformance.certify.keys import generate_keys, key_id, load_private_key, load_public_key, write_new
 from conformance.certify.render import render_html
-from conformance.certify.revocation import Revocation, load_revocations, revoke
+from conformance.certify.revocation import (
+    MAX_NEXT_UPDATE_DAYS,
+    NEXT_UPDATE_DAYS,
+    Freshness,
+    Revocation,
+    load_revocations,
+    parse_age,
+    refresh,
+    revoke,
+)
+from conformance.certify.revocation_state import record_seen
 from conformance.certify.timestamps import parse_time
 from conformance.certify.verification import Status, certificate_id, load_certificate, verify
-from conformance.cli.common import EXIT_NOT_CONFORMANT, EXIT_OK, tool_errors
+from conformance.cli.common import EXIT_NOT_CONFORMANT, EXIT_OK, EXIT_USAGE, tool_errors
 
 F = TypeVar("F", bound=Callable[..., Any])
 
@@ -46,6 +65,8 @@ EXIT_EXPIRED = 5
 EXIT_REVOKED = 6
 EXIT_NOT_YET_VALID = 7
 EXIT_UNTRUSTED_REVOCATIONS = 8
+EXIT_STALE_REVOCATIONS = 9
+EXIT_ROLLED_BACK_REVOCATIONS = 10
 
 EXIT_CODES = {
     Status.VALID: EXIT_OK,
@@ -55,6 +76,8 @@ EXIT_CODES = {
     Status.REVOKED: EXIT_REVOKED,
     Status.NOT_YET_VALID: EXIT_NOT_YET_VALID,
     Status.UNTRUSTED_REVOCATIONS: EXIT_UNTRUSTED_REVOCATIONS,
+    Status.STALE_REVOCATIONS: EXIT_STALE_REVOCATIONS,
+    Status.ROLLED_BACK_REVOCATIONS: EXIT_ROLLED_BACK_REVOCATIONS,
 }
 _LABELS = {
     Status.VALID: "VALID",
@@ -64,6 +87,8 @@ _LABELS = {
     Status.REVOKED: "REVOKED",
     Status.NOT_YET_VALID: "NOT YET VALID",
     Status.UNTRUSTED_REVOCATIONS: "REVOCATION LIST NOT TRUSTED",
+    Status.STALE_REVOCATIONS: "REVOCATION LIST STALE",
+    Status.ROLLED_BACK_REVOCATIONS: "REVOCATION LIST ROLLED BACK",
 }
 
 _EXIT_HELP = """
@@ -79,6 +104,9 @@ Exit codes:
   6  revoked
   7  not yet valid
   8  revocation list not trusted (unsigned, tampered, other key)
+  9  revocation list stale (past its next-update, or --max-age)
+ 10  revocation list rolled back (below --min-sequence, or older
+     than one recorded in --revocation-state)
 """
 
 
@@ -94,6 +122,10 @@ def _certify_errors(func: F) -> F:
             _exit(f"conform: refused: {exc}", EXIT_REFUSED)
         except SignatureError as exc:
             _exit(f"conform: error: {exc}", EXIT_WRONG_KEY if exc.wrong_key else EXIT_TAMPERED)
+        except StaleRevocations as exc:
+            _exit(f"conform: error: {exc}", EXIT_STALE_REVOCATIONS)
+        except RolledBackRevocations as exc:
+            _exit(f"conform: error: {exc}", EXIT_ROLLED_BACK_REVOCATIONS)
         except UntrustedRevocations as exc:
             _exit(f"conform: error: {exc}", EXIT_UNTRUSTED_REVOCATIONS)
 
@@ -196,19 +228,40 @@ def certificate_issue(results: Path, key_path: Path, issuer: str, class_id: str 
 @click.option("--issuer-key", "key_path", required=True, type=_path,
               help="The issuer's public key (.public.jwk or .public.pem).")
 @click.option("--revocations", "revocations_path", type=_path, metavar="LIST",
-              help="The issuer's signed revocation list.")
+              help="The issuer's signed revocation list (refused past its next-update: exit code 9).")
+@click.option("--revocation-state", "state_path", type=_out, metavar="FILE",
+              help="Remember the highest list sequence seen per issuer key in FILE (created if absent) "
+                   "and refuse an older list (exit code 10).")
+@click.option("--min-sequence", type=click.IntRange(0, 2**53 - 1), default=0, metavar="N",
+              help="Refuse a revocation list with a sequence number below N (exit code 10).")
+@click.option("--max-age", metavar="AGE",
+              help="Refuse a revocation list issued longer than AGE (90s, 30m, 12h, 7d) before the "
+                   "verification time (exit code 9).")
 @click.option("--at", "at", metavar="DATE", help="Verify as of this date or time (default: now, UTC).")
 @tool_errors
-def certificate_verify(cert: Path, key_path: Path, revocations_path: Path | None,
-                       at: str | None) -> None:
-    """Verify a certificate: signature, issuer key, validity period, revocation."""
+def certificate_verify(cert: Path, key_path: Path, revocations_path: Path | None, state_path: Path | None,
+                       min_sequence: int, max_age: str | None, at: str | None) -> None:
+    """Verify a certificate: signature, issuer key, validity period, revocation.
+
+    A revocation list is trusted only when the issuer's key signed it, it is not past its
+    next-update at the verification time, and it passes --max-age, --min-sequence and
+    --revocation-state when given.
+    """
+    if revocations_path is None and (state_path is not None or min_sequence or max_age is not None):
+        _exit("conform: error: --revocation-state, --min-sequence and --max-age need --revocations",
+              EXIT_USAGE)
+    freshness = Freshness(min_sequence=min_sequence, max_age=parse_age(max_age) if max_age else None)
     signed = load_certificate(cert)
     key = load_public_key(key_path)
     moment = parse_time(at) if at else _now()
     revocations: tuple[Revocation, ...] | UntrustedRevocations | None = None
     if revocations_path is not None:
         try:
-            revocations = load_revocations(revocations_path, key)
+            listed = load_revocations(revocations_path, key)
+            listed.check_fresh(moment, freshness)
+            if state_path is not None:
+                record_seen(state_path, listed)
+            revocations = listed.entries
         except UntrustedRevocations as exc:
             revocations = exc
     result = verify(signed, key, at=moment, revocations=revocations)
@@ -223,25 +276,55 @@ def certificate_verify(cert: Path, key_path: Path, revocations_path: Path | None
     raise click.exceptions.Exit(EXIT_CODES[result.status])
 
 
+_next_update_days = click.option(
+    "--next-update-days", type=click.IntRange(1, MAX_NEXT_UPDATE_DAYS), default=NEXT_UPDATE_DAYS,
+    show_default=True, help="The list's next-update: re-sign it (`conform certificate refresh`) within "
+    "this many days, or verifiers refuse it as stale.")
+
+
 @certificate.command("revoke", epilog=_EXIT_HELP)
 @click.argument("reference", metavar="CERT_OR_ID")
 @click.option("--key", "key_path", required=True, type=_path, help="The issuer's private key (PEM).")
 @click.option("--list", "list_path", required=True, type=_out,
               help="The revocation list (created if absent; its signature is checked first).")
 @click.option("--reason", help="Why the certificate is revoked.")
+@_next_update_days
 @tool_errors
 @_certify_errors
-def certificate_revoke(reference: str, key_path: Path, list_path: Path, reason: str | None) -> None:
-    """Revoke a certificate (a certificate file, or its id urn:uuid:...) in a signed list."""
+def certificate_revoke(reference: str, key_path: Path, list_path: Path, reason: str | None,
+                       next_update_days: int) -> None:
+    """Revoke a certificate (a certificate file, or its id urn:uuid:...) in a signed list.
+
+    The list is locked while it is read, extended and re-signed (LIST.lock beside it), so
+    revocations made at the same time all land; each signing raises its sequence number.
+    """
     key = _private_key(key_path)
     target = certificate_id(reference, key.public_key())
-    done = revoke(list_path, target, key, reason=reason, now=_now())
+    done = revoke(list_path, target, key, reason=reason, now=_now(), next_update_days=next_update_days)
     if done.already:
         click.echo(f"{target} was already revoked on {done.entry.revoked}: {list_path} unchanged")
     else:
         action = "created" if done.created else "updated"
         click.echo(f"revoked {target} on {done.entry.revoked}: {list_path} {action} "
                    f"(signed by key {key_id(key.public_key())})")
+
+
+@certificate.command("refresh", epilog=_EXIT_HELP)
+@click.option("--key", "key_path", required=True, type=_path, help="The issuer's private key (PEM).")
+@click.option("--list", "list_path", required=True, type=_out,
+              help="The revocation list (created empty if absent; its signature is checked first).")
+@_next_update_days
+@tool_errors
+@_certify_errors
+def certificate_refresh(key_path: Path, list_path: Path, next_update_days: int) -> None:
+    """Re-sign the revocation list with the next sequence number and a new next-update.
+
+    Run it (from cron, say) before the list's next-update, so that verifiers keep trusting it.
+    """
+    key = _private_key(key_path)
+    listed = refresh(list_path, key, now=_now(), next_update_days=next_update_days)
+    click.echo(f"{list_path}: sequence {listed.sequence}, {len(listed.entries)} revocation(s), "
+               f"issued {listed.updated}, next update by {listed.next_update}")
 
 
 @certificate.command("render", epilog=_EXIT_HELP)
@@ -255,8 +338,5 @@ def certificate_render(cert: Path, out: Path | None, lang: str) -> None:
     if out is None:
         click.echo(html, nl=False)
         return
-    try:
-        out.write_text(html, encoding="utf-8")
-    except OSError as exc:
-        _exit(f"conform: error: {out}: cannot write: {exc.strerror or exc}", 2)
+    signed_file.replace_file(out, html)  # whole or not at all
     click.echo(f"wrote {out}")

@@ -8,6 +8,8 @@ import click
 
 from conformance import api
 from conformance.cli.common import standards_path_option, tool_errors
+from conformance.runs.orchestrate import output_folder
+from conformance.runs.plugin import MANIFEST_NAME
 from conformance.runs.suite import generate_suite
 
 
@@ -16,7 +18,8 @@ from conformance.runs.suite import generate_suite
 @click.option("--class", "-c", "class_id", metavar="CLASS",
               help="Conformance class (default: the standard's default class).")
 @click.option("--out", "-o", required=True, type=click.Path(file_okay=False, path_type=Path),
-              help="Folder for the suite (created; an existing suite there is replaced).")
+              help="Folder for the suite (created; an existing suite there is replaced whole; a folder "
+                   "of other files is refused).")
 @click.option("--payloads", "-p", "payloads", multiple=True, metavar="PATH",
               help="Bind these payloads (file, folder, glob or manifest) in the suite's pytest.ini.")
 @standards_path_option
@@ -29,7 +32,11 @@ def generate(standard: str, class_id: str | None, out: Path, payloads: tuple[str
     the payloads now with --payloads and run plain `pytest DIR`.
     """
     loaded = api.load_standard(standard, standards_path=standards_path or None)
-    suite = generate_suite(loaded, class_id, out, force=True, payloads=payloads)
+    # Generated beside OUT and swapped in whole: a concurrent `generate` is refused, an existing
+    # suite is replaced without leaving old modules beside new ones, other files are never touched.
+    with output_folder(out, what="`conform generate`", marks=(MANIFEST_NAME,)) as folder:
+        suite = generate_suite(loaded, class_id, folder.path, payloads=payloads)
+        folder.commit()
     click.echo(f"generated {len(suite.files) - 1} test module(s) for {suite.standard_ref}, "
                f"class {suite.class_id}, in {out}")
     click.echo(f"suite hash {suite.hash}")

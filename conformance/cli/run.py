@@ -13,12 +13,16 @@ from conformance import api
 from conformance.cli.common import (
     EXIT_NOT_CONFORMANT,
     EXIT_OK,
-    EXIT_USAGE,
     standards_path_option,
     tool_errors,
 )
+from conformance.core.errors import UsageError
+from conformance.core.limits import PAYLOAD_SECONDS, WORKER_MAX_MIB
 from conformance.reports.run_results import Subject
-from conformance.runs.orchestrate import certify_run, run_suite
+from conformance.runs.orchestrate import certify_run, run_output, run_suite
+
+# 128 + SIGINT, what a shell reports for a command stopped by Ctrl-C.
+EXIT_INTERRUPTED = 130
 
 
 class Progress:
@@ -82,6 +86,14 @@ class Progress:
     show_default=True,
     help="Processes validating payloads.",
 )
+@click.option("--timeout", type=click.FloatRange(min=0), default=PAYLOAD_SECONDS, show_default=True,
+              metavar="SECONDS",
+              help="Wall-clock budget of one payload; a payload over it is stopped (its process "
+                   "killed) and is a processing error, so the class cannot pass. 0: no limit.")
+@click.option("--max-memory", type=click.IntRange(min=0), default=WORKER_MAX_MIB, show_default=True,
+              metavar="MiB",
+              help="Resident memory budget of each process validating payloads; the payload that "
+                   "crosses it is stopped and is a processing error. 0: no limit.")
 @click.option(
     "--key",
     "key_path",
@@ -100,6 +112,8 @@ def run(
     class_id: str | None,
     out: Path,
     jobs: int,
+    timeout: float,
+    max_memory: int,
     key_path: Path | None,
     issuer: str,
     standards_path: tuple[str, ...],
@@ -107,29 +121,50 @@ def run(
     """Generate the suite, run it on the payloads and write every report, in one command.
 
     Exit code 0 when the class passed, 1 when it did not (or a payload could not be processed),
-    2 on a usage or specification error.
+    2 on a usage or specification error, 130 when interrupted (Ctrl-C).
+
+    Everything is written into a fresh folder beside OUT and moved into place only when complete:
+    an interrupted or failed run leaves OUT as the previous run left it. A second run into the
+    same OUT while one is going is refused (exit code 2).
     """
     Subject.parse(subject)  # a malformed subject is a usage error before any work is done
-    loaded = api.load_standard(standard, standards_path=standards_path or None)
-    outcome = run_suite(
-        loaded,
-        class_id,
-        payloads,
-        out,
-        subject=subject,
-        jobs=jobs,
-        progress=Progress(sys.stderr),
-        pytest_args=["-q", "--tb=no", "-rfE"],
-    )
-    document = outcome.document
+    try:
+        loaded = api.load_standard(standard, standards_path=standards_path or None)
+        with run_output(out) as folder:
+            outcome = run_suite(
+                loaded,
+                class_id,
+                payloads,
+                folder.path,
+                subject=subject,
+                jobs=jobs,
+                timeout=timeout,
+                max_memory=max_memory,
+                progress=Progress(sys.stderr),
+                pytest_args=["-q", "--tb=no", "-rfE"],
+                shown_as=folder.out,
+            )
+            if outcome.pytest_exit not in (0, 1):
+                # No verdict is printed for a run that did not run to its end: it would not be one.
+                raise UsageError(f"the suite did not run to its end (pytest exit code {outcome.pytest_exit}, "
+                                 f"see above); {out} is left as it was")
+            document = outcome.document
+            issued = None
+            if document["verdict"] == "conformant":
+                issued = certify_run(outcome, folder.path, key_path=key_path, issuer=issuer,
+                                     now=datetime.now(UTC))
+            folder.commit()
+    except KeyboardInterrupt:
+        # One line, no traceback; the run's partial folder is gone and OUT is as it was.
+        click.echo(f"conform: interrupted: {out} is left as the previous run left it", err=True)
+        raise click.exceptions.Exit(EXIT_INTERRUPTED) from None
     click.echo(f"verdict for class {document['class']}: {document['verdict']}")
     click.echo(f"results and reports in {out}: results.json junit.xml earl.jsonld report.html")
-    if outcome.pytest_exit not in (0, 1):
-        raise click.exceptions.Exit(EXIT_USAGE)
-    if document["verdict"] != "conformant":
+    if issued is None:
         click.echo("no certificate: the class did not pass")
         raise click.exceptions.Exit(EXIT_NOT_CONFORMANT)
-    issued = certify_run(outcome, out, key_path=key_path, issuer=issuer, now=datetime.now(UTC))
-    click.echo(f"certificate: {issued.path} (printable: {issued.html})")
-    click.echo(f"verify with: conform certificate verify {issued.path} --issuer-key {issued.public_key}")
+    certificate, html = folder.final(issued.path), folder.final(issued.html)
+    public_key = folder.final(issued.public_key) if issued.self_signed_key else issued.public_key
+    click.echo(f"certificate: {certificate} (printable: {html})")
+    click.echo(f"verify with: conform certificate verify {certificate} --issuer-key {public_key}")
     raise click.exceptions.Exit(EXIT_OK)

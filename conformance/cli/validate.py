@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+import io
+import os
 import sys
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
+from typing import TextIO
 
 import click
 
@@ -19,10 +22,13 @@ from conformance.cli.common import (
     tool_errors,
 )
 from conformance.core.findings import Verdict
+from conformance.core.limits import PAYLOAD_SECONDS, WORKER_MAX_MIB
 from conformance.engine.batch import DEFAULT_PATTERNS, iter_payload_paths, validate_paths
 from conformance.engine.importer import parse_root, temporary_standard
 from conformance.engine.payload import DEFAULT_MAX_BYTES
 from conformance.engine.session import ValidationSession
+from conformance.engine.supervisor import ExecutionBudget
+from conformance.reports.printable import terminal
 from conformance.reports.results_json import ResultsJsonWriter
 from conformance.reports.text import TextWriter
 
@@ -55,6 +61,15 @@ _FILE = click.Path(exists=True, dir_okay=False, path_type=Path)
               help=f"File patterns taken from folders (repeatable; default {' '.join(DEFAULT_PATTERNS)}).")
 @click.option("--max-bytes", type=click.IntRange(min=1), default=DEFAULT_MAX_BYTES, show_default=True,
               help="Largest payload read; larger ones are reported as processing errors.")
+@click.option("--timeout", type=click.FloatRange(min=0), default=PAYLOAD_SECONDS, show_default=True,
+              metavar="SECONDS",
+              help="Wall-clock budget of one payload; a payload over it is stopped (its worker "
+                   "process killed) and reported as a processing error. 0: no limit.")
+@click.option("--max-memory", type=click.IntRange(min=0), default=WORKER_MAX_MIB, show_default=True,
+              metavar="MiB",
+              help="Resident memory budget of each worker process; the payload that crosses it is "
+                   "stopped and reported as a processing error. 0: no limit. With --timeout 0 and "
+                   "--max-memory 0, one job validates in this process, unsupervised.")
 @click.option("--output", "-o", type=click.Path(dir_okay=False, path_type=Path),
               help="Write to this file instead of standard output.")
 @standards_path_option
@@ -62,7 +77,8 @@ _FILE = click.Path(exists=True, dir_okay=False, path_type=Path)
 def validate(paths: tuple[Path, ...], standard: str | None, schematron: tuple[Path, ...],
              xsd: tuple[Path, ...], phase: str | None, roots: tuple[str, ...], class_id: str | None,
              output_format: str, jobs: int, lang: str, patterns: tuple[str, ...], max_bytes: int,
-             output: Path | None, standards_path: tuple[str, ...]) -> None:
+             timeout: float, max_memory: int, output: Path | None,
+             standards_path: tuple[str, ...]) -> None:
     """Validate payload files and folders against a standard.
 
     With --schematron and/or --xsd, a draft standard is built from those files for this run only
@@ -79,11 +95,11 @@ def validate(paths: tuple[Path, ...], standard: str | None, schematron: tuple[Pa
         raise click.UsageError("--phase and --root need --schematron or --xsd")
     missing = [str(p) for p in paths if not p.exists()]
     if missing:
-        raise click.UsageError(f"no such file or folder: {', '.join(missing)}")
+        raise click.UsageError(f"no such file or folder: {terminal(', '.join(missing))}")
     with _session(standard, schematron + xsd, phase, roots, class_id, standards_path,
                   max_bytes) as session:
         all_conformant, count = _run(session, paths, class_id, output_format, jobs, lang, patterns,
-                                     output)
+                                     output, ExecutionBudget.of(timeout, max_memory))
     if count == 0:
         click.echo("conform: no payloads found (folders are searched for "
                    f"{' '.join(patterns or DEFAULT_PATTERNS)})", err=True)
@@ -108,10 +124,9 @@ def _session(standard: str | None, artefacts: tuple[Path, ...], phase: str | Non
 
 def _run(session: ValidationSession, paths: tuple[Path, ...], class_id: str | None,
          output_format: str, jobs: int, lang: str, patterns: tuple[str, ...],
-         output: Path | None) -> tuple[bool, int]:
+         output: Path | None, budget: ExecutionBudget) -> tuple[bool, int]:
     """Validate and write the results; (every payload conformant, number of payloads)."""
-    stream = output.open("w", encoding="utf-8") if output else sys.stdout
-    try:
+    with _results_stream(output) as stream:
         writer: ResultsJsonWriter | TextWriter
         if output_format == "json":
             writer = ResultsJsonWriter(stream, session.standards, class_id)
@@ -120,12 +135,37 @@ def _run(session: ValidationSession, paths: tuple[Path, ...], class_id: str | No
         all_conformant = True
         count = 0
         for result in validate_paths(session, iter_payload_paths(paths, patterns or DEFAULT_PATTERNS),
-                                     jobs=jobs):
+                                     jobs=jobs, budget=budget):
             count += 1
             all_conformant &= result.verdict is Verdict.CONFORMANT
             writer.write(result)
         writer.close()
-    finally:
-        if output:
-            stream.close()
     return all_conformant, count
+
+
+@contextmanager
+def _results_stream(output: Path | None) -> Iterator[TextIO]:
+    """Standard output, or a temporary file beside `output` renamed onto it once complete.
+
+    Only a complete document takes the name: an interrupted run leaves the previous file, or none.
+    `backslashreplace`: a character no writer made encodable is written as an escape (`\\udcff`,
+    still valid inside a JSON string) instead of ending the run with half a document.
+    """
+    if output is None:
+        yield _terminal_stream()
+        return
+    partial = output.with_name(f".{output.name}.{os.getpid()}.partial")
+    try:
+        with partial.open("x", encoding="utf-8", errors="backslashreplace") as stream:
+            yield stream
+        os.replace(partial, output)
+    finally:
+        partial.unlink(missing_ok=True)
+
+
+def _terminal_stream() -> TextIO:
+    """Standard output, made unable to fail on a character its encoding lacks."""
+    stream = sys.stdout
+    if isinstance(stream, io.TextIOWrapper) and stream.errors == "strict":
+        stream.reconfigure(errors="backslashreplace")
+    return stream

@@ -17,12 +17,18 @@ import jsonschema
 import jsonschema_rs
 from lxml import etree
 
-from conformance.core.errors import BundlePathError, SpecError
-from conformance.core.xmlparser import xml_parser
+from conformance.core.errors import PayloadError, RuleError, SpecError
+from conformance.core.evaluation import EvaluationContext
+from conformance.core.limits import XSD11_COMPILE_SECONDS, XSD11_VALIDATE_SECONDS
 from conformance.engine.jsonpos import escape_token
+from conformance.engine.xsd import (
+    BudgetExhausted,
+    compile_xsd10,
+    compile_xsd11,
+    read_schema_documents,
+    within_budget,
+)
 
-XS_NS = "http://www.w3.org/2001/XMLSchema"
-VC_NS = "http://www.w3.org/2007/XMLSchema-versioning"
 MAX_SCHEMA_ERRORS = 50
 
 
@@ -37,75 +43,64 @@ class SchemaViolation:
     pointer: str | None = None
 
 
-def _schema_parser() -> etree.XMLParser:
-    return xml_parser()
-
-
-def _check_schema_locations(path: Path, root: Path, seen: set[Path]) -> etree._ElementTree:
-    """Parse a schema document and, recursively, the documents it includes; all inside `root`."""
-    try:
-        tree = etree.parse(str(path), _schema_parser())
-    except (OSError, etree.XMLSyntaxError) as exc:
-        raise SpecError(f"cannot read schema: {exc}", location=str(path)) from exc
-    seen.add(path)
-    for node in tree.iter(f"{{{XS_NS}}}include", f"{{{XS_NS}}}import", f"{{{XS_NS}}}redefine",
-                          f"{{{XS_NS}}}override"):
-        location = node.get("schemaLocation")
-        if not location:
-            continue
-        if "://" in location or location.startswith("/"):
-            raise BundlePathError(f"schema location {location!r} is not a relative path in the "
-                                  "bundle (validation never fetches)", location=f"{path}:{node.sourceline}")
-        target = (path.parent / location).resolve()
-        if not target.is_relative_to(root.resolve()):
-            raise BundlePathError(f"schema location {location!r} leaves the bundle folder",
-                                  location=f"{path}:{node.sourceline}")
-        if target not in seen:
-            _check_schema_locations(target, root, seen)
-    return tree
-
-
 class XsdValidator:
-    """An XSD compiled once; XSD 1.1 schemas (vc:minVersion="1.1") go through xmlschema."""
+    """An XSD compiled once; XSD 1.1 schemas (vc:minVersion="1.1") go through xmlschema.
 
-    def __init__(self, path: Path, *, root: Path) -> None:
+    Every document of the schema is read by `engine/xsd.py` (inside `root`, no external DTD or
+    entity) and served to the engine from memory. `evaluation` is the run's pinned time for XSD 1.1
+    assertions.
+    """
+
+    def __init__(self, path: Path, *, root: Path, evaluation: EvaluationContext | None = None) -> None:
         self.path = path
-        tree = _check_schema_locations(path, root, set())
-        self.version = "1.1" if tree.getroot().get(f"{{{VC_NS}}}minVersion") == "1.1" else "1.0"
+        documents = read_schema_documents(path, root=root)
+        self.version = documents.version
         self._lxml: etree.XMLSchema | None = None
         self._xmlschema: Any = None
-        try:
-            if self.version == "1.1":
-                import xmlschema
-
-                # "sandbox": imports and includes may only read files under the bundle folder.
-                self._xmlschema = xmlschema.XMLSchema11(
-                    str(path), allow="sandbox", base_url=str(root.resolve()), defuse="always")
-            else:
-                self._lxml = etree.XMLSchema(tree)
-        except etree.XMLSchemaParseError as exc:
-            raise SpecError(f"invalid XSD: {exc}", location=str(path)) from exc
-        except Exception as exc:  # xmlschema raises a family of its own; all mean a bad schema
-            raise SpecError(f"invalid XSD 1.1 schema: {exc}", location=str(path)) from exc
+        if self.version == "1.1":
+            self._xmlschema = compile_xsd11(documents, evaluation=evaluation or EvaluationContext(),
+                                            seconds=XSD11_COMPILE_SECONDS)
+        else:
+            self._lxml = compile_xsd10(documents)
 
     def iter_violations(self, tree: etree._ElementTree) -> Iterator[SchemaViolation]:
-        """Yield the schema errors of `tree` (at most MAX_SCHEMA_ERRORS)."""
+        """Yield the schema errors of `tree` (at most MAX_SCHEMA_ERRORS); PayloadError if the
+        engine gives up or runs out of its budget (a processing error, never a verdict)."""
         if self._lxml is not None:
-            if self._lxml.validate(tree):
+            try:
+                valid = self._lxml.validate(tree)
+            except etree.XMLSchemaValidateError as exc:
+                # libxml2 stops at limits of its own (a pattern's backtracking, say) and raises.
+                raise PayloadError(
+                    f"the XSD validator gave up on this payload ({str(exc)[:200]}): it cannot be "
+                    "checked against the schema", message_zh="XSD 验证器无法完成对此报文的检查",
+                    location=str(self.path)) from None
+            if valid:
                 return
             for entry in list(self._lxml.error_log)[:MAX_SCHEMA_ERRORS]:
                 yield SchemaViolation(message=entry.message, line=entry.line or None,
                                       column=entry.column or None, xpath=entry.path or None)
             return
-        for count, error in enumerate(self._xmlschema.iter_errors(tree)):
-            if count >= MAX_SCHEMA_ERRORS:
-                return
+        try:
+            errors = within_budget(XSD11_VALIDATE_SECONDS, lambda: self._xsd11_errors(tree))
+        except BudgetExhausted:
+            raise PayloadError(
+                f"XSD 1.1 validation ran out of its budget of {XSD11_VALIDATE_SECONDS:g} s (an "
+                "assertion or pattern that backtracks or loops): the payload cannot be checked "
+                "against the schema",
+                message_zh=f"XSD 1.1 验证超出 {XSD11_VALIDATE_SECONDS:g} 秒的时间预算，无法完成检查",
+                location=str(self.path)) from None
+        yield from errors
+
+    def _xsd11_errors(self, tree: etree._ElementTree) -> list[SchemaViolation]:
+        found: list[SchemaViolation] = []
+        for error in self._xmlschema.iter_errors(tree):
+            if len(found) >= MAX_SCHEMA_ERRORS:
+                break
             elem = getattr(error, "elem", None)
-            yield SchemaViolation(
-                message=error.reason or str(error),
-                line=getattr(elem, "sourceline", None),
-                xpath=error.path,
-            )
+            found.append(SchemaViolation(message=error.reason or str(error),
+                                         line=getattr(elem, "sourceline", None), xpath=error.path))
+        return found
 
 
 def _refuse_retrieval(uri: str) -> Any:
@@ -113,7 +108,13 @@ def _refuse_retrieval(uri: str) -> Any:
 
 
 class JsonSchemaValidator:
-    """A JSON Schema 2020-12 compiled once, with format assertions on."""
+    """A JSON Schema 2020-12 compiled once, with format assertions on.
+
+    `pattern` and `patternProperties` run on Rust's `regex` engine, which matches in linear time
+    and has no backtracking budget to exhaust (jsonschema-rs's default, fancy-regex, gives up after
+    a number of backtracking steps, and that was reported as a failed payload: a verdict from an
+    exhausted budget). Lookaround and back-references are therefore refused when the schema loads.
+    """
 
     def __init__(self, path: Path) -> None:
         self.path = path
@@ -132,21 +133,54 @@ class JsonSchemaValidator:
                             location=str(path)) from exc
         try:
             self._rust: Any = jsonschema_rs.Draft202012Validator(
-                schema, validate_formats=True, retriever=_refuse_retrieval
+                schema, validate_formats=True, retriever=_refuse_retrieval,
+                pattern_options=jsonschema_rs.RegexOptions(),
             )
         except (jsonschema_rs.ValidationError, ValueError) as exc:
             # Typically a `$ref` that is not inside the schema: refused, never fetched.
             first = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
-            raise SpecError(f"JSON Schema cannot be compiled: {first}", location=str(path)) from exc
+            if 'is not a "regex"' in first:
+                first += " (patterns run on a linear-time engine: no lookaround, no back-references)"
+            raise SpecError(f"JSON Schema cannot be compiled: {_capped(first)}",
+                            location=str(path)) from exc
 
     def iter_violations(self, value: Any) -> Iterator[SchemaViolation]:
-        """Yield the schema errors of `value` (at most MAX_SCHEMA_ERRORS)."""
-        if self._rust.is_valid(value):
-            return
-        for count, error in enumerate(self._rust.iter_errors(value)):
-            if count >= MAX_SCHEMA_ERRORS:
+        """Yield the schema errors of `value` (at most MAX_SCHEMA_ERRORS).
+
+        Whatever jsonschema-rs raises is a processing error for this payload (PayloadError or
+        RuleError), never a verdict and never an internal error.
+        """
+        try:
+            if self._rust.is_valid(value):
                 return
-            yield SchemaViolation(message=error.message, pointer=_pointer(error.instance_path))
+            errors = []
+            for count, error in enumerate(self._rust.iter_errors(value)):
+                if count >= MAX_SCHEMA_ERRORS:
+                    break
+                errors.append(error)
+        except UnicodeEncodeError as exc:
+            # Python strings may hold lone surrogates (JSON's "\ud800"); Rust strings cannot.
+            code = f"U+{ord(exc.object[exc.start]):04X}" if isinstance(exc.object, str) else "?"
+            raise PayloadError(
+                f"a string holds a lone surrogate ({code}), which is not Unicode text: JSON Schema "
+                "validation cannot run",
+                message_zh=f"字符串含有孤立代理项（{code}），不是 Unicode 文本：无法进行 JSON Schema 校验",
+            ) from None
+        except Exception as exc:  # jsonschema-rs's own failures: the payload stays undecided
+            raise RuleError(f"JSON Schema validation could not run: {type(exc).__name__}: "
+                            f"{_capped(str(exc))}", location=str(self.path)) from None
+        for error in errors:
+            # jsonschema-rs quotes the failing value whole: a 60 MB string would be printed.
+            yield SchemaViolation(message=_capped(error.message), pointer=_pointer(error.instance_path))
+
+
+def _capped(text: str, limit: int = 300) -> str:
+    """`text` with its middle cut to keep `limit` characters: messages quote hostile values, and
+    jsonschema-rs puts the reason after the value ('"..." is longer than 64 characters')."""
+    if len(text) <= limit:
+        return text
+    half = limit // 2
+    return f"{text[:half]}…[{len(text) - 2 * half} characters]…{text[-half:]}"
 
 
 def _pointer(path: Any) -> str:

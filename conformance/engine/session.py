@@ -8,9 +8,11 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Sequence
+from dataclasses import dataclass
 from pathlib import Path
 
 from conformance.core.errors import ConformanceError, PayloadError, RecognitionError, UsageError
+from conformance.core.evaluation import EvaluationContext
 from conformance.core.findings import Finding, Location, Outcome, Severity, Verdict
 from conformance.core.text import Text
 from conformance.engine.jsondoc import JsonDocument, parse_json
@@ -23,6 +25,7 @@ from conformance.engine.results import (
 )
 from conformance.engine.validator import MessageTypeValidator
 from conformance.engine.xmldoc import XmlDocument, parse_xml
+from conformance.spec.manifest import load_standard
 from conformance.spec.model import Standard
 
 log = logging.getLogger(__name__)
@@ -39,6 +42,7 @@ class ValidationSession:
         class_id: str | None = None,
         message_type: str | None = None,
         max_bytes: int = DEFAULT_MAX_BYTES,
+        evaluation: EvaluationContext | None = None,
     ) -> None:
         if not standards:
             raise UsageError("no standard to validate against")
@@ -58,13 +62,20 @@ class ValidationSession:
         self.message_type = message_type
         self.class_id = class_id
         self.max_bytes = max_bytes
+        # The time and seed every rule sees: the run's, or this session's start when none is given.
+        self.evaluation = evaluation or EvaluationContext()
         self._recognizer = Recognizer(self.standards)
         # Compile everything now: a broken standard is a SpecError before any payload is read.
         self._validators = {
-            (s.ref, mt.id): MessageTypeValidator(s, mt)
+            (s.ref, mt.id): MessageTypeValidator(s, mt, evaluation=self.evaluation)
             for s in self.standards for mt in s.message_types.values()
         }
         self._plans = {key: VerdictPlan(v.standard, v.message_type.id) for key, v in self._validators.items()}
+
+    def recipe(self) -> SessionRecipe:
+        """What a worker process needs to compile this session again for itself."""
+        return SessionRecipe(tuple(s.root for s in self.standards), self.class_id, self.message_type,
+                             self.max_bytes, self.evaluation)
 
     @property
     def fork_safe(self) -> bool:
@@ -137,6 +148,31 @@ class ValidationSession:
             verdict=overall_verdict(verdicts, target),
             target_class=target,
         )
+
+
+@dataclass(frozen=True, slots=True)
+class SessionRecipe:
+    """A session's options, small and picklable: a spawned worker loads the bundles again, a forked
+    one that may not use the parent's compiled validators (SaxonC) compiles the inherited ones."""
+
+    folders: tuple[Path, ...]
+    class_id: str | None
+    message_type: str | None
+    max_bytes: int
+    evaluation: EvaluationContext  # the same pinned time and seed in every worker
+
+    def build(self, standards: Sequence[Standard] | None = None) -> ValidationSession:
+        loaded = list(standards) if standards is not None else [load_standard(f) for f in self.folders]
+        return ValidationSession(loaded, class_id=self.class_id, message_type=self.message_type,
+                                 max_bytes=self.max_bytes, evaluation=self.evaluation)
+
+
+def budget_result(name: str, message: Text) -> PayloadResult:
+    """The result of a payload stopped from outside its worker (time, memory, a dead worker)."""
+    finding = Finding(None, Outcome.CANT_TELL, Severity.ERROR, message, "supervisor",
+                      processing_error=True)
+    return PayloadResult(name=name, sha256=None, size=None, standard=None, message_type=None,
+                         findings=(finding,), verdict=Verdict.ERROR)
 
 
 def _error_result(name: str, payload: Payload | None, exc: Exception) -> PayloadResult:

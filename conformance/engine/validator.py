@@ -9,6 +9,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from conformance.core.errors import RuleError, SpecError
+from conformance.core.evaluation import EvaluationContext
 from conformance.core.findings import Finding, Location, Outcome, Severity
 from conformance.core.text import Text
 from conformance.engine.checks import BuiltinCheck, get_check
@@ -59,9 +60,12 @@ def _severity(requirement: Requirement) -> Severity:
 class MessageTypeValidator:
     """Compiled once per process; `validate` is then called for every payload of the type."""
 
-    def __init__(self, standard: Standard, message_type: MessageType) -> None:
+    def __init__(self, standard: Standard, message_type: MessageType, *,
+                 evaluation: EvaluationContext | None = None) -> None:
         self.standard = standard
         self.message_type = message_type
+        # The run's time and seed, for rules that ask for the clock or random numbers.
+        self.evaluation = evaluation or EvaluationContext()
         where = str(standard.root / "standard.yaml")
         self._codes = _Codes(standard.code_lists, where)
         reqs = [r for r in standard.requirements.values() if r.applies_to(message_type.id)]
@@ -94,7 +98,8 @@ class MessageTypeValidator:
         self._json_schema: JsonSchemaValidator | None = None
         if message_type.schema is not None:
             if message_type.syntax is Syntax.XML:
-                self._xsd = XsdValidator(message_type.schema, root=standard.root)
+                self._xsd = XsdValidator(message_type.schema, root=standard.root,
+                                         evaluation=self.evaluation)
             else:
                 self._json_schema = JsonSchemaValidator(message_type.schema)
 
@@ -161,7 +166,7 @@ class MessageTypeValidator:
             if not wanted:
                 continue
             try:
-                report = compiled.validate(doc.tree, name=doc.payload.name)
+                report = compiled.validate(doc.tree, name=doc.payload.name, evaluation=self.evaluation)
             except RuleError as exc:
                 yield from self._broken_rules(wanted, f"schematron:{compiled.path.name}", exc)
                 continue

@@ -13,6 +13,7 @@ from typing import IO, Any
 from conformance._version import __version__
 from conformance.core.findings import Finding, Outcome, Verdict
 from conformance.engine.results import PayloadResult
+from conformance.reports.printable import json_text
 from conformance.spec.model import Standard
 
 FORMAT = "egov-conformance/validation-results"
@@ -78,16 +79,19 @@ class ResultsJsonWriter:
             "standards": [standard_to_dict(s) for s in standards],
             "class": class_id,
         }
-        text = json.dumps(head, ensure_ascii=False, indent=1)
+        # Every string may hold a lone surrogate (a file name that is not UTF-8): `json_text` makes
+        # each piece encodable, so a stream is never cut short by one name.
+        text = json_text(json.dumps(head, ensure_ascii=False, indent=1))
         stream.write(text[:-2] + ',\n "payloads": [')
 
     def write(self, result: PayloadResult) -> None:
         self.summary["payloads"] += 1
         self.summary[result.verdict.value] += 1
         self._stream.write(("\n  " if self._first else ",\n  ")
-                           + json.dumps(payload_to_dict(result), ensure_ascii=False, sort_keys=True))
+                           + json_text(json.dumps(payload_to_dict(result), ensure_ascii=False,
+                                                  sort_keys=True)))
         self._first = False
 
     def close(self, extra: Mapping[str, Any] | None = None) -> None:
-        summary = json.dumps({**self.summary, **(extra or {})}, sort_keys=True)
+        summary = json.dumps({**self.summary, **(extra or {})}, sort_keys=True)  # ASCII: encodable
         self._stream.write(f"\n ],\n \"summary\": {summary}\n}}\n")

@@ -20,7 +20,9 @@ from typing import Any
 
 from conformance._version import __version__
 from conformance.core.errors import UsageError
+from conformance.core.files import read_bounded
 from conformance.core.findings import OUTCOME_RANK, Level, Outcome, Verdict
+from conformance.core.limits import RUN_RESULTS_MAX_BYTES
 from conformance.engine.results import PayloadResult
 from conformance.reports.results_json import payload_to_dict
 from conformance.spec.model import Standard
@@ -177,12 +179,16 @@ def check_run_results(document: object, where: str) -> dict[str, Any]:
 
 def load_run_results(path: Path) -> dict[str, Any]:
     """Read and check a run-results file; any problem is a UsageError naming the file."""
+    data = read_bounded(path, max_bytes=RUN_RESULTS_MAX_BYTES, error=UsageError, what="run results",
+                        what_zh="运行结果")
     try:
-        text = path.read_text(encoding="utf-8")
-    except (OSError, UnicodeDecodeError) as exc:
-        raise UsageError(f"{path}: cannot read run results: {exc}") from None
-    try:
-        document = json.loads(text)
-    except json.JSONDecodeError as exc:
+        document = json.loads(data.decode("utf-8"))
+    except UnicodeDecodeError as exc:
+        raise UsageError(f"{path}: run results are not UTF-8 (byte {exc.start})") from None
+    except RecursionError:
+        raise UsageError(f"{path}: run results nested too deeply") from None
+    except ValueError as exc:  # JSONDecodeError, or an integer over Python's digit limit
+        if not isinstance(exc, json.JSONDecodeError):
+            raise UsageError(f"{path}: not JSON: {str(exc)[:200]}") from None
         raise UsageError(f"{path}: not JSON (line {exc.lineno}, column {exc.colno}): {exc.msg}") from None
     return check_run_results(document, str(path))

@@ -7,6 +7,7 @@ from typing import IO
 
 from conformance.core.findings import Outcome, Verdict
 from conformance.engine.results import PayloadResult
+from conformance.reports.printable import terminal
 from conformance.spec.model import Standard
 
 _MARK = {Verdict.CONFORMANT: "PASS", Verdict.NOT_CONFORMANT: "FAIL", Verdict.ERROR: "ERROR"}
@@ -29,28 +30,32 @@ class TextWriter:
         self.counts = {v: 0 for v in Verdict}
 
     def write(self, result: PayloadResult) -> None:
+        # Every field may come from a payload or a third-party bundle (names, messages quoting
+        # values, excerpts, pointers built from keys): each goes through `terminal`, so none can
+        # move the cursor, forge a line or reorder what is shown, and any string can be encoded.
         self.counts[result.verdict] += 1
         lang = self._lang
         what = f"{result.standard} {result.message_type}" if result.standard else "unrecognised"
         klass = f", class {result.target_class}" if result.target_class else ""
-        out = [f"{_MARK[result.verdict]:<5} {result.name}  [{_LABEL[lang][result.verdict]}; "
-               f"{what}{klass}]"]
+        out = [f"{_MARK[result.verdict]:<5} {terminal(result.name)}  [{_LABEL[lang][result.verdict]}; "
+               f"{terminal(what + klass)}]"]
         standard = self._standards.get(result.standard or "")
         for finding in result.failures():
             rid = finding.requirement_id
             requirement = standard.requirements.get(rid) if standard and rid else None
             if requirement is not None:
                 kind = "warning" if finding.severity.value == "warning" else finding.outcome.value
-                out.append(f"  {rid} {requirement.level.value} ({kind}): "
-                           f"{requirement.statement.get(lang)}")
+                out.append(terminal(f"  {rid} {requirement.level.value} ({kind}): "
+                                    f"{requirement.statement.get(lang)}"))
             else:
                 out.append("  processing error:" if finding.processing_error else "  finding:")
             where = finding.location.describe() if finding.location else ""
-            out.append(f"    {where + ': ' if where else ''}{finding.message.get(lang)}")
+            out.append(terminal(f"    {where + ': ' if where else ''}{finding.message.get(lang)}"))
             if finding.excerpt:
-                out.extend("      " + line for line in finding.excerpt.splitlines())
+                out.extend("      " + terminal(line) for line in finding.excerpt.split("\n"))
             if finding.hint is not None:
-                out.append(f"    {'修改建议' if lang == 'zh' else 'how to fix'}: {finding.hint.get(lang)}")
+                out.append(terminal(f"    {'修改建议' if lang == 'zh' else 'how to fix'}: "
+                                    f"{finding.hint.get(lang)}"))
         if self._verbose:
             passed = sum(1 for o in result.outcomes.values() if o is Outcome.PASSED)
             out.append(f"  {passed} requirement(s) passed")

@@ -11,9 +11,11 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
+from conformance.core.evaluation import EvaluationContext
 from conformance.engine.batch import validate_paths
 from conformance.engine.payload import DEFAULT_MAX_BYTES
 from conformance.engine.session import ValidationSession
+from conformance.engine.supervisor import DEFAULT_BUDGET, ExecutionBudget
 from conformance.reports.run_results import RunResults, Subject
 from conformance.spec.model import Standard
 
@@ -33,15 +35,22 @@ def execute_run(
     subject: Subject | None = None,
     suite_hash: str | None = None,
     max_bytes: int = DEFAULT_MAX_BYTES,
+    budget: ExecutionBudget = DEFAULT_BUDGET,
     progress: Progress | None = None,
     clock: Callable[[], str] = utc_now,
+    seed: int = 0,
 ) -> dict[str, Any]:
-    """Validate every payload against `standard` and return the run-results document."""
+    """Validate every payload against `standard` and return the run-results document.
+
+    Rules that read the clock or random numbers see the recorded `started` time and `seed`, so a
+    rerun given the same two gives the same findings.
+    """
     started = clock()
-    session = ValidationSession([standard], class_id=class_id, max_bytes=max_bytes)
-    results = RunResults(standard, class_id, subject=subject, suite_hash=suite_hash)
+    evaluation = EvaluationContext(now=datetime.fromisoformat(started.replace("Z", "+00:00")), seed=seed)
+    session = ValidationSession([standard], class_id=class_id, max_bytes=max_bytes, evaluation=evaluation)
+    results = RunResults(standard, class_id, subject=subject, suite_hash=suite_hash, seed=seed)
     total = len(payloads)
-    for done, result in enumerate(validate_paths(session, payloads, jobs=jobs), start=1):
+    for done, result in enumerate(validate_paths(session, payloads, jobs=jobs, budget=budget), start=1):
         results.add(result)
         if progress is not None:
             progress(done, total)

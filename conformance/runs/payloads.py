@@ -13,9 +13,10 @@ from collections.abc import Iterable, Sequence
 from pathlib import Path
 from typing import Any
 
-import yaml
-
 from conformance.core.errors import UsageError
+from conformance.core.files import read_bounded
+from conformance.core.limits import MANIFEST_MAX_BYTES
+from conformance.core.yamlload import parse_yaml
 from conformance.engine.batch import DEFAULT_PATTERNS, iter_payload_paths
 
 MANIFEST_SUFFIXES = {".txt", ".lst", ".yaml", ".yml"}
@@ -23,18 +24,19 @@ _GLOB_CHARS = set("*?[")
 
 
 def _from_manifest(path: Path) -> list[Path]:
-    try:
-        text = path.read_text(encoding="utf-8")
-    except (OSError, UnicodeDecodeError) as exc:
-        raise UsageError(f"{path}: cannot read payload manifest: {exc}") from None
+    # A regular file, bounded, never blocking: a payload manifest may come from anywhere.
+    raw = read_bounded(path, max_bytes=MANIFEST_MAX_BYTES, error=UsageError, what="payload manifest",
+                       what_zh="载荷清单")
     base = path.parent
     if path.suffix in {".txt", ".lst"}:
+        try:
+            text = raw.decode("utf-8")
+        except UnicodeDecodeError as exc:
+            raise UsageError(f"payload manifest is not UTF-8 (byte {exc.start})",
+                             location=str(path)) from None
         names = [line.split("#", 1)[0].strip() for line in text.splitlines()]
         return [base / n for n in names if n]
-    try:
-        data: Any = yaml.safe_load(text)
-    except yaml.YAMLError as exc:
-        raise UsageError(f"{path}: not YAML: {exc}") from None
+    data: Any = parse_yaml(raw, where=str(path), error=UsageError, what="payload manifest")
     entries = None
     if isinstance(data, dict):
         entries = data.get("payloads", data.get("cases"))

@@ -20,6 +20,7 @@ import pytest
 
 from conformance.core.errors import ConformanceError
 from conformance.core.findings import Outcome
+from conformance.core.limits import PAYLOAD_SECONDS, WORKER_MAX_MIB
 from conformance.runs.results_view import (
     ConformanceWarning,
     RequirementFailed,
@@ -44,10 +45,20 @@ def pytest_addoption(parser: pytest.Parser) -> None:
                     help="Target conformance class (default: the class the suite was generated for).")
     group.addoption("--conformance-report-dir", metavar="DIR",
                     help="Write the results and every report into DIR.")
+    group.addoption("--conformance-report-shown-as", metavar="DIR",
+                    help="The report folder as the summary names it (conform run writes into a "
+                         "staging folder that becomes DIR when the run is complete).")
     group.addoption("--conformance-subject", metavar="ORG/PRODUCT/VERSION",
                     help="What is being tested, recorded in the results and certificates.")
     group.addoption("--conformance-jobs", type=int, default=1, metavar="N",
                     help="Processes validating payloads (default 1).")
+    # The budgets of `conform validate --timeout/--max-memory`, with the same defaults.
+    group.addoption("--conformance-timeout", type=float, default=PAYLOAD_SECONDS, metavar="SECONDS",
+                    help="Wall-clock budget of one payload: a payload over it is stopped and is a "
+                         f"processing error (default {PAYLOAD_SECONDS:g}; 0: no limit).")
+    group.addoption("--conformance-max-memory", type=int, default=WORKER_MAX_MIB, metavar="MiB",
+                    help="Resident memory budget of each validating process: the payload that "
+                         f"crosses it is a processing error (default {WORKER_MAX_MIB}; 0: no limit).")
     group.addoption("--conformance-standards-path", action="append", default=[], metavar="DIR",
                     help="Folder of standard bundles (default: the usual places).")
 
@@ -105,6 +116,7 @@ class ConformanceRun:
         return self._view
 
     def _execute(self) -> dict[str, Any]:
+        from conformance.engine.supervisor import ExecutionBudget
         from conformance.reports.run_results import Subject
         from conformance.reports.writer import write_reports
         from conformance.runs.execute import Progress, execute_run
@@ -122,6 +134,8 @@ class ConformanceRun:
         update: Progress | None = progress.update if progress is not None else None
         document = execute_run(standard, opt("conformance_class") or suite.class_id, payloads,
                                jobs=opt("conformance_jobs"), subject=subject, suite_hash=suite.hash,
+                               budget=ExecutionBudget.of(opt("conformance_timeout"),
+                                                         opt("conformance_max_memory")),
                                progress=update)
         report_dir = opt("conformance_report_dir")
         if report_dir:
@@ -170,8 +184,10 @@ class ConformanceRun:
             f"payloads: {summary['payloads']} ({summary['conformant']} conformant, "
             f"{summary['not-conformant']} not conformant, {summary['error']} error); "
             f"verdict for {doc['class']}: {doc['verdict']}")
-        if self.config.getoption("conformance_report_dir"):
-            terminalreporter.write_line(f"reports: {self.config.getoption('conformance_report_dir')}")
+        shown = (self.config.getoption("conformance_report_shown_as")
+                 or self.config.getoption("conformance_report_dir"))
+        if shown:
+            terminalreporter.write_line(f"reports: {shown}")
 
     @pytest.hookimpl(hookwrapper=True)
     def pytest_runtest_makereport(self, item: pytest.Item, call: pytest.CallInfo[None]) -> Generator[

@@ -3,19 +3,21 @@
 from __future__ import annotations
 
 import json
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from datetime import date
 from functools import cache
 from importlib import resources
+from itertools import islice
 from pathlib import Path
 from typing import Any
 
 import jsonschema
-import yaml
 
 from conformance.core.errors import SpecError
 from conformance.core.findings import Level
+from conformance.core.limits import MANIFEST_MAX_BYTES, QUOTE_MAX_CHARS
 from conformance.core.text import Text
+from conformance.core.yamlload import quote, read_yaml
 from conformance.spec.bundle import content_hash, resolve_inside
 from conformance.spec.codelists import load_genericode
 from conformance.spec.model import (
@@ -33,36 +35,11 @@ from conformance.spec.model import (
 )
 
 MANIFEST_NAME = "standard.yaml"
-_MAX_MANIFEST_BYTES = 4 * 1024 * 1024
 
 
-class _StringDateLoader(yaml.SafeLoader):
-    """SafeLoader that keeps dates as strings so the JSON Schema sees what the author wrote."""
-
-
-_StringDateLoader.yaml_implicit_resolvers = {
-    key: [(tag, rx) for tag, rx in resolvers if tag != "tag:yaml.org,2002:timestamp"]
-    for key, resolvers in yaml.SafeLoader.yaml_implicit_resolvers.items()
-}
-
-
-def load_yaml(path: Path, *, max_bytes: int = _MAX_MANIFEST_BYTES) -> Any:
-    """Read a YAML file safely (no tags that build objects, dates kept as strings, size-limited)."""
-    where = str(path)
-    try:
-        data = path.read_bytes()
-    except OSError as exc:
-        raise SpecError(f"cannot read file: {exc.strerror or exc}", location=where) from exc
-    if len(data) > max_bytes:
-        raise SpecError(f"file larger than {max_bytes} bytes", location=where)
-    try:
-        return yaml.load(data.decode("utf-8"), Loader=_StringDateLoader)  # noqa: S506 - SafeLoader subclass
-    except UnicodeDecodeError as exc:
-        raise SpecError(f"not UTF-8 at byte {exc.start}", location=where) from exc
-    except yaml.YAMLError as exc:
-        mark = getattr(exc, "problem_mark", None)
-        at = f"{where}:{mark.line + 1}:{mark.column + 1}" if mark else where
-        raise SpecError(f"invalid YAML: {getattr(exc, 'problem', None) or exc}", location=at) from exc
+def load_yaml(path: Path, *, max_bytes: int = MANIFEST_MAX_BYTES) -> Any:
+    """A bundle's YAML file, read and parsed within the budgets of `core.yamlload` (dates kept as text)."""
+    return read_yaml(path, max_bytes=max_bytes, error=SpecError, what="manifest", what_zh="清单")
 
 
 @cache
@@ -82,16 +59,34 @@ def _field_path(error: jsonschema.ValidationError) -> str:
     return path or "(top level)"
 
 
+_MAX_SCHEMA_ERRORS = 200
+
+
+def _cap(text: str) -> str:
+    """A schema message as jsonschema wrote it (it quotes the instance whole), capped and escaped."""
+    return quote(text, 3 * QUOTE_MAX_CHARS)[1:-1]
+
+
 def _schema_errors(raw: Any, where: str) -> None:
     validator = jsonschema.Draft202012Validator(
         manifest_schema(), format_checker=jsonschema.Draft202012Validator.FORMAT_CHECKER
     )
-    errors = sorted(validator.iter_errors(raw), key=lambda e: (list(map(str, e.absolute_path)), e.message))
+    # The first errors found, sorted: a document with an error at each of its nodes must not make
+    # thousands of messages, each quoting its instance.
+    found = list(islice(validator.iter_errors(raw), _MAX_SCHEMA_ERRORS + 1))
+    errors = sorted(found[:_MAX_SCHEMA_ERRORS], key=lambda e: (list(map(str, e.absolute_path)), e.message))
     if errors:
-        lines = [f"{_field_path(e)}: {e.message}" for e in errors[:20]]
-        more = f" (and {len(errors) - 20} more)" if len(errors) > 20 else ""
+        lines = [f"{_cap(_field_path(e))}: {_cap(e.message)}" for e in errors[:20]]
+        more = (" (and more)" if len(found) > _MAX_SCHEMA_ERRORS
+                else f" (and {len(errors) - 20} more)" if len(errors) > 20 else "")
         raise SpecError("manifest does not match the manifest schema:\n  " + "\n  ".join(lines) + more,
                         location=where)
+
+
+def _listing(ids: Iterable[str]) -> str:
+    """The ids a message offers as alternatives: the first few (a manifest may declare thousands)."""
+    shown = list(islice(ids, 11))
+    return ", ".join(shown[:10]) + (", ..." if len(shown) > 10 else "") if shown else "none"
 
 
 def _date(value: str | None) -> date | None:
@@ -101,9 +96,9 @@ def _date(value: str | None) -> date | None:
 def load_standard(folder: Path) -> Standard:
     """Load and check the bundle in `folder` (the folder holding `standard.yaml`)."""
     root = folder.resolve()
-    manifest_path = root / MANIFEST_NAME
-    where = str(manifest_path)
-    raw = load_yaml(manifest_path)
+    where = str(root / MANIFEST_NAME)
+    # Through resolve_inside like every artefact: a standard.yaml linked from outside is refused.
+    raw = load_yaml(resolve_inside(root, MANIFEST_NAME, where=where))
     if not isinstance(raw, dict):
         raise SpecError("manifest must be a mapping at the top level", location=where)
     _schema_errors(raw, where)
@@ -122,8 +117,8 @@ def load_standard(folder: Path) -> Standard:
             raise SpecError(f"{at}: duplicate requirement id", location=where)
         for class_id in item["classes"]:
             if class_id not in class_ids:
-                raise SpecError(f"{at}.classes: unknown conformance class {class_id!r}; "
-                                f"declared: {', '.join(class_ids)}", location=where)
+                raise SpecError(f"{at}.classes: unknown conformance class {quote(class_id)}; "
+                                f"declared: {_listing(class_ids)}", location=where)
         checks = tuple(_check(c, f"{at}.checks[{i}]", message_types, code_lists, where)
                        for i, c in enumerate(item["checks"]))
         requirements[item["id"]] = Requirement(
@@ -139,7 +134,7 @@ def load_standard(folder: Path) -> Standard:
     classes = _classes(classes_raw, requirements, where)
     default_class = raw.get("default-class")
     if default_class is not None and default_class not in classes:
-        raise SpecError(f"default-class: unknown conformance class {default_class!r}", location=where)
+        raise SpecError(f"default-class: unknown conformance class {quote(default_class)}", location=where)
     lifecycle = raw["lifecycle"]
     note = raw.get("reference-specification")
     return Standard(
@@ -170,7 +165,7 @@ def _unique(ids: list[str], field: str, where: str) -> None:
     seen: set[str] = set()
     for value in ids:
         if value in seen:
-            raise SpecError(f"{field}: duplicate id {value!r}", location=where)
+            raise SpecError(f"{field}: duplicate id {quote(value)}", location=where)
         seen.add(value)
 
 
@@ -215,7 +210,7 @@ def _rule_files(entries: list[Any], syntax: Syntax, root: Path,
         path = _existing(root, relative, f"{at}.rules[{i}]")
         if path in paths:
             # Rule ids are looked up across a message type's rule files: a file twice is ambiguous.
-            raise SpecError(f"rule file {relative!r} is listed twice", location=f"{at}.rules[{i}]")
+            raise SpecError(f"rule file {quote(relative)} is listed twice", location=f"{at}.rules[{i}]")
         if phase is not None:
             if syntax is not Syntax.XML:
                 raise SpecError("a phase applies to Schematron rule files only",
@@ -228,7 +223,7 @@ def _rule_files(entries: list[Any], syntax: Syntax, root: Path,
 def _existing(root: Path, relative: str, where: str) -> Path:
     path = resolve_inside(root, relative, where=where)
     if not path.is_file():
-        raise SpecError(f"artefact {relative!r} does not exist in the bundle", location=where)
+        raise SpecError(f"artefact {quote(relative)} does not exist in the bundle", location=where)
     return path
 
 
@@ -249,18 +244,18 @@ def _check(item: Mapping[str, Any], at: str, message_types: Mapping[str, Message
            code_lists: Mapping[str, CodeList], where: str) -> Check:
     for mt in item["message-types"]:
         if mt not in message_types:
-            raise SpecError(f"{at}.message-types: unknown message type {mt!r}; declared: "
-                            f"{', '.join(message_types)}", location=where)
+            raise SpecError(f"{at}.message-types: unknown message type {quote(mt)}; declared: "
+                            f"{_listing(message_types)}", location=where)
     kind = CheckKind(item["by"])
     params = dict(item.get("params", {}))
     for key in ("code-list", "division-code-list"):
         if key in params and params[key] not in code_lists:
-            raise SpecError(f"{at}.params.{key}: unknown code list {params[key]!r}; declared: "
-                            f"{', '.join(code_lists) or 'none'}", location=where)
+            raise SpecError(f"{at}.params.{key}: unknown code list {quote(params[key])}; declared: "
+                            f"{_listing(code_lists)}", location=where)
     if kind is CheckKind.SCHEMA:
         for mt in item["message-types"]:
             if message_types[mt].schema is None:
-                raise SpecError(f"{at}: checked by schema but message type {mt!r} has no schema",
+                raise SpecError(f"{at}: checked by schema but message type {quote(mt)} has no schema",
                                 location=where)
     return Check(
         kind=kind,
@@ -278,7 +273,7 @@ def _classes(classes_raw: list[Mapping[str, Any]], requirements: Mapping[str, Re
     for c in classes_raw:
         for base in c.get("builds-on", []):
             if base not in declared:
-                raise SpecError(f"conformance-classes ({c['id']}).builds-on: unknown class {base!r}",
+                raise SpecError(f"conformance-classes ({c['id']}).builds-on: unknown class {quote(base)}",
                                 location=where)
 
     def closure(class_id: str, trail: tuple[str, ...]) -> list[str]:

@@ -119,3 +119,53 @@ def test_an_independent_jose_library_verifies_our_signatures() -> None:
     assert json.loads(verified.payload) == CONTENT
     detached = f"{signature['protected']}..{signature['signature']}"
     jose_jws.deserialize_compact(detached, key, algorithms=["EdDSA"], payload=canonicalize(CONTENT))
+
+
+def _signed_with_header(header_json: str, key: ed25519.Ed25519PrivateKey | None = None) -> dict[str, str]:
+    """A JWS over CONTENT whose protected header is `header_json` verbatim, truly signed by the
+    issuer: so only the header check can refuse it, never the signature."""
+    key = key or issuer_key()
+    protected = b64url(header_json.encode("utf-8"))
+    signing_input = f"{protected}.{b64url(canonicalize(CONTENT))}".encode("ascii")
+    return {"protected": protected, "signature": b64url(key.sign(signing_input))}
+
+
+def _kid() -> str:
+    return key_id(issuer_key().public_key())
+
+
+@pytest.mark.parametrize(("header", "message"), [
+    # RFC 7797: b64 changes the signing input, and section 6 requires it in "crit".
+    ('{"alg":"EdDSA","b64":false,"kid":"KID","typ":"example+json"}', "b64"),
+    ('{"alg":"EdDSA","b64":true,"kid":"KID","typ":"example+json"}', "b64"),
+    ('{"alg":"EdDSA","b64":false,"crit":["b64"],"kid":"KID","typ":"example+json"}', "b64"),
+    # RFC 7515 section 4: member names must be unique; parsers disagree on which value wins.
+    ('{"alg":"EdDSA","kid":"KID","typ":"other+json","typ":"example+json"}', "member 'typ' twice"),
+    ('{"alg":"none","alg":"EdDSA","kid":"KID","typ":"example+json"}', "member 'alg' twice"),
+    ('{"alg":"EdDSA","kid":"someone-else","kid":"KID","typ":"example+json"}', "member 'kid' twice"),
+    # A key in the header would invite another verifier to trust it.
+    ('{"alg":"EdDSA","jwk":{"kty":"OKP"},"kid":"KID","typ":"example+json"}', "does not write: 'jwk'"),
+    ('["alg","EdDSA"]', "not a JSON object"),
+    ('"EdDSA"', "not a JSON object"),
+    ('{"alg":"EdDSA","kid":"KID","typ":"example+json","\\u001b[31m":1}', "does not write: '\\\\x1b"),
+])
+def test_a_signed_but_ambiguous_header_is_refused(header: str, message: str) -> None:
+    signature = _signed_with_header(header.replace("KID", _kid()))
+    with pytest.raises(SignatureError, match=message) as caught:
+        jws.verify(CONTENT, signature, issuer_key().public_key(), TYP)
+    assert not caught.value.wrong_key
+    # The same header without the ambiguity verifies: the refusal is the header check, not the key.
+    assert jws.verify(CONTENT, _signed_with_header(
+        f'{{"alg":"EdDSA","kid":"{_kid()}","typ":"example+json"}}'), issuer_key().public_key(), TYP)
+
+
+def test_an_unprotected_header_beside_the_signature_is_refused() -> None:
+    signature = {**jws.sign(CONTENT, issuer_key(), TYP), "header": {"b64": False}}
+    with pytest.raises(SignatureError, match="besides \"protected\" and \"signature\": 'header'"):
+        jws.verify(CONTENT, signature, issuer_key().public_key(), TYP)
+
+
+def test_an_oversized_protected_header_is_refused_before_decoding() -> None:
+    header = json.dumps({"alg": "EdDSA", "kid": _kid(), "typ": TYP, "pad": "x" * 5000})
+    with pytest.raises(SignatureError, match="longer than 1024 characters"):
+        jws.verify(CONTENT, _signed_with_header(header), issuer_key().public_key(), TYP)

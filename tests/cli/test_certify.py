@@ -5,6 +5,7 @@ from __future__ import annotations
 import copy
 import json
 import stat
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -289,3 +290,53 @@ def test_a_private_key_others_can_read_is_warned_about(lab: dict[str, Path]) -> 
     result = issue(lab)
     assert result.exit_code == 0
     assert "can be read by others" in result.stderr
+
+
+def test_a_replayed_older_revocation_list_is_refused(lab: dict[str, Path]) -> None:
+    """Revoke A, keep that list, revoke B: B's certificate must not verify with the older list."""
+    cert_a, cert_b = issued(lab), lab["dir"] / "b.json"
+    assert issue(lab, name="b.json").exit_code == 0
+    listing, state = lab["dir"] / "revocations.json", lab["dir"] / "seen.json"
+    assert run(certificate, "revoke", cert_a, "--key", lab["key"], "--list", listing).exit_code == 0
+    old = lab["dir"] / "old.json"
+    old.write_bytes(listing.read_bytes())
+    assert run(certificate, "revoke", cert_b, "--key", lab["key"], "--list", listing).exit_code == 0
+    current = verify(cert_b, lab["jwk"], "--revocations", listing, "--revocation-state", state)
+    assert current.exit_code == 6, current.output  # the verifier has now seen sequence 2
+    replayed = verify(cert_b, lab["jwk"], "--revocations", old, "--revocation-state", state)
+    assert replayed.exit_code == 10, replayed.output
+    assert replayed.output.startswith("REVOCATION LIST ROLLED BACK:") and "sequence 2" in replayed.output
+    # Without a state file, a verifier that knows the current sequence asks for it.
+    pinned = verify(cert_b, lab["jwk"], "--revocations", old, "--min-sequence", "2")
+    assert pinned.exit_code == 10 and "--min-sequence 2" in pinned.output
+    # And a list past its next-update is stale whoever replays it.
+    stale = verify(cert_b, lab["jwk"], "--revocations", old, "--at", "2099-01-01")
+    assert stale.exit_code == 9 and stale.output.startswith("REVOCATION LIST STALE:")
+
+
+def test_max_age_and_refresh(lab: dict[str, Path]) -> None:
+    cert = issued(lab)
+    listing = lab["dir"] / "revocations.json"
+    created = run(certificate, "refresh", "--key", lab["key"], "--list", listing, "--next-update-days", "2")
+    assert created.exit_code == 0 and "sequence 1, 0 revocation(s)" in created.output, created.output
+    assert verify(cert, lab["jwk"], "--revocations", listing, "--max-age", "1h").exit_code == 0
+    at = (datetime.now(UTC) + timedelta(hours=2)).strftime("%Y-%m-%dT%H:%M:%SZ")
+    old = verify(cert, lab["jwk"], "--revocations", listing, "--max-age", "1h", "--at", at)
+    assert old.exit_code == 9 and "--max-age 1h" in old.output, old.output
+    refreshed = run(certificate, "refresh", "--key", lab["key"], "--list", listing)
+    assert refreshed.exit_code == 0 and "sequence 2" in refreshed.output
+    assert verify(cert, lab["jwk"], "--revocations", listing, "--at", at).exit_code == 0
+
+
+@pytest.mark.parametrize("args", [["--min-sequence", "3"], ["--max-age", "1d"],
+                                  ["--revocation-state", "state.json"]])
+def test_freshness_options_need_a_revocation_list(lab: dict[str, Path], args: list[str]) -> None:
+    result = verify(issued(lab), lab["jwk"], *args)
+    assert result.exit_code == 2 and "need --revocations" in result.stderr
+
+
+def test_bad_max_age_is_a_usage_error(lab: dict[str, Path]) -> None:
+    listing = lab["dir"] / "revocations.json"
+    run(certificate, "refresh", "--key", lab["key"], "--list", listing)
+    result = verify(issued(lab), lab["jwk"], "--revocations", listing, "--max-age", "soon")
+    assert result.exit_code == 2 and "--max-age 'soon'" in result.stderr

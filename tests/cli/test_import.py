@@ -189,3 +189,22 @@ def test_en16931_import_and_adhoc(tmp_path: Path) -> None:
     assert bundled.exit_code == 0, bundled.output
     adhoc = run("validate", "--schematron", EN16931_SCH, "--phase", "codelist_phase", example)
     assert adhoc.exit_code == 0, adhoc.output
+
+
+# -- a file given by name brings nothing from outside its folder (issue 8, item 7) -----------------
+
+@pytest.mark.parametrize("command", ["import", "adhoc"])
+def test_one_file_including_from_outside_its_folder_exit_2_nothing_written(tmp_path: Path,
+                                                                          command: str) -> None:
+    write(tmp_path, "outside/secret.xsd", '<xs:schema xmlns:xs="http://www.w3.org/2001/XMLSchema"/>')
+    entry = write(tmp_path, "src/deep/main.xsd",
+                  '<xs:schema xmlns:xs="http://www.w3.org/2001/XMLSchema">'
+                  '<xs:include schemaLocation="../../outside/secret.xsd"/><xs:element name="a"/></xs:schema>')
+    out = tmp_path / "standards"
+    if command == "import":
+        result = run(*import_args(out, entry))
+    else:
+        result = run("validate", "--xsd", entry, write(tmp_path, "p.xml", "<a/>"))
+    assert result.exit_code == 2, result.output
+    assert "outside the imported folder" in result.output and "secret.xsd" in result.output
+    assert not out.exists()

@@ -3,8 +3,11 @@
 from __future__ import annotations
 
 import json
+import os
+import signal
 import subprocess
 import sys
+import time
 from pathlib import Path
 
 import pytest
@@ -87,3 +90,115 @@ def test_malformed_subject_is_refused_before_any_work(tmp_path: Path) -> None:
     done = conform_run(tmp_path, ENVELOPE / "xml", subject="ACME")
     assert done.returncode == 2 and "ORGANISATION/PRODUCT/VERSION" in done.stderr
     assert not any(tmp_path.iterdir())
+
+
+# --- One run per --out, written whole or not at all (issue 8, item 11) ---------------------------
+
+def _many(tmp_path: Path, count: int = 600) -> Path:
+    """A folder of `count` conformant payloads: a run long enough to be caught in the middle."""
+    folder = tmp_path / "many"
+    folder.mkdir()
+    data = (ENVELOPE / "xml" / "conformant-full.xml").read_bytes()
+    for i in range(count):
+        (folder / f"p{i:04}.xml").write_bytes(data)
+    return folder
+
+
+def _start(out: Path, payloads: Path, log: Path, *extra: str) -> subprocess.Popen[bytes]:
+    args = [sys.executable, "-m", "conformance", "run", "egov-exchange-envelope", "--subject",
+            "ACME/Gateway/2.1", "--out", str(out), "--payloads", str(payloads), *extra]
+    with log.open("wb") as stream:
+        # Its own process group, as a shell gives a foreground job: Ctrl-C reaches every process.
+        return subprocess.Popen(args, stdout=stream, stderr=subprocess.STDOUT, start_new_session=True)
+
+
+def _wait_for(log: Path, text: str, child: subprocess.Popen[bytes], seconds: float = 240) -> None:
+    deadline = time.monotonic() + seconds
+    while text not in log.read_text("utf-8", "replace"):
+        assert child.poll() is None, log.read_text("utf-8", "replace")
+        assert time.monotonic() < deadline, f"no {text!r} in {seconds} s"
+        time.sleep(0.05)
+
+
+def _leftovers(out: Path) -> list[str]:
+    return sorted(p.name for p in out.parent.iterdir() if p.name.startswith(f".{out.name}."))
+
+
+def _snapshot(folder: Path) -> dict[str, bytes]:
+    return {str(p.relative_to(folder)): p.read_bytes() for p in sorted(folder.rglob("*")) if p.is_file()}
+
+
+def test_a_second_run_into_the_same_out_is_refused_while_the_first_runs(tmp_path: Path) -> None:
+    out, payloads = tmp_path / "out", _many(tmp_path)
+    first = _start(out, payloads, tmp_path / "first.log")
+    _wait_for(tmp_path / "first.log", "validated 1/", first)
+    # Held in the middle of its run (as a slow machine would), so that the two surely overlap.
+    os.killpg(first.pid, signal.SIGSTOP)
+    try:
+        second = conform_run(out, ENVELOPE / "xml" / "conformant-full.xml")
+    finally:
+        os.killpg(first.pid, signal.SIGCONT)
+    assert second.returncode == 2, second.stdout + second.stderr
+    assert "is in use by another `conform run`" in second.stderr
+    assert first.wait(timeout=300) == 0, (tmp_path / "first.log").read_text("utf-8")
+    # One run's complete output, and its certificate is the certificate of its own results.
+    results = load_run_results(out / "results.json")
+    assert results["summary"]["payloads"] == 600
+    certificate = load_certificate(out / "certificate.json").content
+    assert certificate["evidence"]["payload-hashes"] == sorted(p["sha256"] for p in results["payloads"])
+    assert _leftovers(out) == []
+
+
+def test_ctrl_c_mid_run_exits_130_and_keeps_the_previous_output(tmp_path: Path) -> None:
+    out = tmp_path / "out"
+    assert conform_run(out, ENVELOPE / "xml" / "conformant-full.xml").returncode == 0
+    before = _snapshot(out)
+    log = tmp_path / "run.log"
+    child = _start(out, _many(tmp_path), log, "--jobs", "2")
+    _wait_for(log, "validated 61/", child)
+    os.killpg(child.pid, signal.SIGINT)
+    assert child.wait(timeout=120) == 130
+    output = log.read_text("utf-8")
+    assert "Traceback" not in output and "KeyboardInterrupt" not in output, output
+    last = output.strip().splitlines()[-1]
+    assert last == f"conform: interrupted: {out} is left as the previous run left it"
+    assert "verdict" not in output
+    assert _snapshot(out) == before  # the old complete output, untouched
+    assert _leftovers(out) == []
+
+
+def test_an_out_folder_of_other_files_is_never_replaced(tmp_path: Path) -> None:
+    out = tmp_path / "project"
+    out.mkdir()
+    (out / "notes.txt").write_text("mine", encoding="utf-8")
+    done = conform_run(out, ENVELOPE / "xml" / "conformant-full.xml")
+    assert done.returncode == 2 and "not the output of `conform run`" in done.stderr
+    assert _snapshot(out) == {"notes.txt": b"mine"}
+
+
+def test_a_rerun_replaces_the_previous_output_whole(tmp_path: Path) -> None:
+    out = tmp_path / "out"
+    assert conform_run(out, ENVELOPE / "xml" / "conformant-full.xml").returncode == 0
+    assert (out / "certificate.json").is_file()
+    done = conform_run(out, ENVELOPE / "xml" / "bad-message-id.xml")
+    assert done.returncode == 1
+    assert not (out / "certificate.json").exists() and not (out / "keys").exists()
+    assert load_run_results(out / "results.json")["verdict"] == "not-conformant"
+
+
+def test_generate_replaces_a_suite_whole_and_never_a_folder_of_other_files(tmp_path: Path) -> None:
+    def generate(out: Path) -> subprocess.CompletedProcess[str]:
+        return subprocess.run([sys.executable, "-m", "conformance", "generate", "egov-exchange-envelope",
+                               "--out", str(out)], capture_output=True, text=True, timeout=300)
+
+    suite = tmp_path / "suite"
+    assert generate(suite).returncode == 0
+    (suite / "test_stale_module.py").write_text("def test_old(): pass\n", encoding="utf-8")
+    assert generate(suite).returncode == 0
+    assert not (suite / "test_stale_module.py").exists()  # no old module beside the new suite
+    project = tmp_path / "project"
+    project.mkdir()
+    (project / "test_mine.py").write_text("def test_mine(): pass\n", encoding="utf-8")
+    refused = generate(project)
+    assert refused.returncode == 2 and "not the output of `conform generate`" in refused.stderr
+    assert _snapshot(project) == {"test_mine.py": b"def test_mine(): pass\n"}

@@ -154,3 +154,39 @@ def test_standards_list_and_show() -> None:
     assert data["id"] == STD.split("@")[0] and len(data["requirements"]) >= 20
     zh = run("standards", "show", STD, "--lang", "zh")
     assert any("\u4e00" <= ch <= "\u9fff" for ch in zh.output)
+
+
+def test_a_lone_surrogate_is_a_processing_error_and_the_run_goes_on(tmp_path: Path) -> None:
+    good = conformant(".json").read_bytes()
+    (tmp_path / "a-lone.json").write_bytes(good.replace(b'"notice"', b'"\\ud800"', 1)
+                                           .replace(b'"request"', b'"\\ud800"', 1))
+    with open(os.path.join(os.fsencode(tmp_path), b"b-\xff\x1b[2J.json"), "wb") as handle:
+        handle.write(good)
+    out = tmp_path / "out" / "results.json"
+    out.parent.mkdir()
+    result = run("validate", "--format", "json", "-o", str(out), str(tmp_path))
+    assert result.exit_code == 1, result.output
+    data = json.loads(out.read_bytes().decode("utf-8"))
+    verdicts = {Path(p["name"]).name: p["verdict"] for p in data["payloads"]}
+    assert verdicts == {"a-lone.json": "error", "b-\\udcff\x1b[2J.json": "conformant"}
+    assert "unpaired surrogate" in data["payloads"][0]["findings"][0]["message"]["en"]
+    assert os.listdir(out.parent) == ["results.json"]  # written beside, then renamed
+    text = run("validate", str(tmp_path))
+    assert "\x1b" not in text.output and "b-\\udcff\\x1b[2J.json" in text.output
+
+
+def test_an_interrupted_run_leaves_the_previous_output(tmp_path: Path,
+                                                       monkeypatch: pytest.MonkeyPatch) -> None:
+    from conformance.reports import results_json
+
+    out = tmp_path / "results.json"
+    out.write_text("previous")
+
+    def broken(self: Any, result: Any) -> None:
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr(results_json.ResultsJsonWriter, "write", broken)
+    result = CliRunner().invoke(cli, ["validate", "--format", "json", "-o", str(out),
+                                      str(conformant(".json"))])
+    assert result.exit_code != 0
+    assert out.read_text() == "previous" and os.listdir(tmp_path) == ["results.json"]

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import copy
+import os
 import shutil
 from collections.abc import Iterator
 from pathlib import Path
@@ -32,6 +33,7 @@ from .importer_artefacts import LINES_SCH, MAIN_SCH, NS, make_artefacts, make_pa
 EN16931 = CORPORA / "en16931-ubl"
 EN16931_SCH = EN16931 / "schematron" / "EN16931-UBL-validation.sch"
 VEFA = "{http://difi.no/xsd/vefa/validator/1.0}"
+XS = "http://www.w3.org/2001/XMLSchema"
 needs_en16931 = pytest.mark.skipif(not EN16931_SCH.is_file(),
                                    reason=f"EN 16931 corpus not found at {EN16931}")
 
@@ -49,7 +51,7 @@ def artefacts(tmp_path: Path) -> tuple[Path, Path]:
     return make_artefacts(tmp_path / "src")
 
 
-def imported(artefacts: tuple[Path, Path], out: Path, **options: object) -> Standard:
+def imported(artefacts: tuple[Path, ...], out: Path, **options: object) -> Standard:
     folder, _ = import_standard(list(artefacts), out=out, standard_id="orders", version="1.0.0",
                                 **options)  # type: ignore[arg-type]
     return load_standard(folder)
@@ -390,3 +392,46 @@ def test_en16931_unit_test_fails_with_its_id(en16931: Standard, unit_test: str, 
     assert result.verdict is Verdict.NOT_CONFORMANT
     assert result.outcomes[rule] is Outcome.FAILED
     assert rule in {f.requirement_id for f in result.failures()}
+
+
+# -- one file given by name: its folder is the boundary, as for a folder (issue 8, item 7) --------
+
+@pytest.mark.parametrize("kind", ["schematron", "xsd", "xsd-import"])
+def test_a_named_file_cannot_include_from_outside_its_folder(tmp_path: Path, kind: str) -> None:
+    write(tmp_path, "outside/lines.sch", LINES_SCH)
+    write(tmp_path, "outside/common.xsd", f'<xs:schema xmlns:xs="{XS}" targetNamespace="urn:o"/>')
+    if kind == "schematron":
+        entry = write(tmp_path, "src/deep/main.sch", MAIN_SCH.replace("inc/lines.sch",
+                                                                      "../../outside/lines.sch"))
+    elif kind == "xsd":
+        entry = write(tmp_path, "src/deep/main.xsd",
+                      f'<xs:schema xmlns:xs="{XS}"><xs:include schemaLocation="../../outside/common.xsd"/>'
+                      '<xs:element name="a"/></xs:schema>')
+    else:
+        entry = write(tmp_path, "src/deep/main.xsd",
+                      f'<xs:schema xmlns:xs="{XS}"><xs:import namespace="urn:o" '
+                      'schemaLocation="../../outside/common.xsd"/><xs:element name="a"/></xs:schema>')
+    with pytest.raises(BundlePathError, match="outside the imported folder"):
+        plan_import([entry], standard_id="orders", version="1.0.0")
+
+
+def test_a_named_file_in_a_folder_of_its_own_still_imports_its_includes(
+        artefacts: tuple[Path, Path]) -> None:
+    plan = plan_import([artefacts[1]], standard_id="orders", version="1.0.0")
+    assert sorted(plan.files) == ["schemas/order.xsd", "schemas/types/common.xsd"]
+
+
+def test_a_symlink_out_of_an_imported_folder_is_refused(tmp_path: Path) -> None:
+    secret = write(tmp_path, "outside/secret.sch", MAIN_SCH.replace('<include href="inc/lines.sch"/>', ""))
+    (tmp_path / "set").mkdir()
+    (tmp_path / "set" / "main.sch").symlink_to(secret)
+    with pytest.raises(BundlePathError, match="outside the imported folder"):
+        plan_import([tmp_path / "set"], standard_id="orders", version="1.0.0")
+
+
+def test_an_artefact_that_is_a_fifo_is_refused_without_blocking(tmp_path: Path) -> None:
+    write(tmp_path, "set/main.sch", MAIN_SCH)
+    (tmp_path / "set" / "inc").mkdir()
+    os.mkfifo(tmp_path / "set" / "inc" / "lines.sch")  # an include that would block a reader
+    with pytest.raises(SpecError):
+        plan_import([tmp_path / "set" / "main.sch"], standard_id="orders", version="1.0.0")

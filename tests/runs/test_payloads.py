@@ -40,7 +40,7 @@ def test_text_manifest_with_comments(tmp_path: Path) -> None:
         ("payloads: [missing.xml]", "listed payloads not found"),
         ("other: 1", "needs a `payloads:` list"),
         ("payloads: [{file: 3}]", "entry 1 names no file"),
-        ("[unclosed", "not YAML"),
+        ("[unclosed", "not valid YAML"),
     ],
 )
 def test_bad_manifests(tmp_path: Path, content: str, message: str) -> None:

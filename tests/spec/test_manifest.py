@@ -174,7 +174,7 @@ def test_code_list_version_must_match(tmp_path: Path) -> None:
 def test_yaml_is_loaded_safely(tmp_path: Path) -> None:
     folder = write_bundle(tmp_path / "y", BASE)
     (folder / "standard.yaml").write_text("!!python/object/apply:os.system ['echo pwned']\n")
-    with pytest.raises(SpecError, match="invalid YAML"):
+    with pytest.raises(SpecError, match="not valid YAML"):
         load_standard(folder)
 
 

@@ -1,8 +1,9 @@
 """From the paths given to an import to entry files: rule sets and XSDs, with what they include.
 
 A file given by name must be a Schematron schema or an XSD. A folder is walked (sorted, hidden
-entries skipped) for `*.sch` and `*.xsd`; its entry files are those no other file includes, and
-what they include must stay inside the folder.
+entries skipped) for `*.sch` and `*.xsd`; its entry files are those no other file includes. What a
+file includes must stay inside the folder given (for a file given by name, the folder that holds
+it), symlinks followed: nothing outside what the user named is read or copied into the bundle.
 """
 
 from __future__ import annotations
@@ -17,7 +18,7 @@ from lxml import etree
 from conformance.core.errors import SpecError, UsageError
 from conformance.engine.schematron import RuleSetOutline, outline_schematron
 
-from ._files import local_reference, parse, read_file
+from ._files import check_inside, local_reference, parse, read_file
 from ._xsd import SchemaSet, is_xsd, load_schema_set
 
 SCH_NS = "http://purl.oclc.org/dsdl/schematron"
@@ -42,7 +43,7 @@ class Artefacts:
 class _Candidate:
     path: Path
     kind: str  # "schematron" | "fragment" (Schematron, not a schema) | "xsd"
-    boundary: Path | None
+    boundary: Path
     named: bool  # given by name rather than found in a folder
 
 
@@ -53,13 +54,16 @@ def collect(paths: Sequence[Path], *, phase: str | None) -> Artefacts:
         path = Path(os.path.abspath(given))
         if path.is_dir():
             for file in _walk(path):
+                # A symlink in the folder may point anywhere: checked before it is opened.
+                check_inside(file, path, str(file))
                 kind = _kind(file, named=False)
                 if kind is not None and file not in candidates:
                     candidates[file] = _Candidate(file, kind, path, named=False)
         elif path.exists():
             kind = _kind(path, named=True)
             assert kind is not None
-            candidates.setdefault(path, _Candidate(path, kind, None, named=True))
+            # The file's own folder bounds what it includes, as a folder given by name would.
+            candidates.setdefault(path, _Candidate(path, kind, path.parent, named=True))
         else:
             raise UsageError(f"no such file or folder: {given}")
     found = Artefacts()
@@ -130,7 +134,7 @@ def _rule_sets(candidates: list[_Candidate], phase: str | None, found: Artefacts
         found.rule_sets.append(outline)
 
 
-def _check_includes(entry: Path, boundary: Path | None) -> None:
+def _check_includes(entry: Path, boundary: Path) -> None:
     """Check every include before the Schematron loader reads it.
 
     The loader accepts any local path; a bundle needs relative ones it can carry along, and a

@@ -4,31 +4,27 @@ from __future__ import annotations
 
 import os
 import re
-import stat
 from collections.abc import Iterable
 from pathlib import Path
 
 from lxml import etree
 
 from conformance.core.errors import BundlePathError, SpecError
+from conformance.core.files import read_bounded
+from conformance.core.limits import XML_ARTEFACT_MAX_BYTES
 from conformance.core.xmlparser import xml_parser
 
 _URI_SCHEME = re.compile(r"^[A-Za-z][A-Za-z0-9+.\-]*:")
 
 
 def read_file(path: Path, *, referrer: str | None = None) -> bytes:
-    """The bytes of a regular file; SpecError otherwise (FIFOs and devices are never opened)."""
-    where = referrer or str(path)
+    """The bytes of a regular file of bounded size; SpecError otherwise (FIFOs and devices are
+    never opened, and nothing blocks)."""
     try:
-        mode = os.stat(path).st_mode
-    except OSError as exc:
-        raise SpecError(f"cannot read {path}: {exc.strerror or exc}", location=where) from exc
-    if not stat.S_ISREG(mode):
-        raise SpecError(f"{path} is not a regular file", location=where)
-    try:
-        return path.read_bytes()
-    except OSError as exc:
-        raise SpecError(f"cannot read {path}: {exc.strerror or exc}", location=where) from exc
+        return read_bounded(path, max_bytes=XML_ARTEFACT_MAX_BYTES, error=SpecError, what="artefact",
+                            what_zh="工件")
+    except SpecError as exc:
+        raise SpecError(f"{path}: {exc.message}", location=referrer or str(path)) from None
 
 
 def parse(data: bytes, path: Path) -> etree._Element:
@@ -40,11 +36,12 @@ def parse(data: bytes, path: Path) -> etree._Element:
         raise SpecError(f"not well-formed XML: {exc.msg}", location=f"{path}:{exc.lineno}") from exc
 
 
-def local_reference(href: str, referrer: Path, where: str, *, boundary: Path | None) -> Path:
+def local_reference(href: str, referrer: Path, where: str, *, boundary: Path) -> Path:
     """Resolve a reference between artefacts; it must be a relative path to a local file.
 
     A bundle is self-contained and nothing is ever fetched, so URIs and absolute paths are
-    refused; with a `boundary` (a folder given to the import), the file must also lie inside it.
+    refused, and the file must lie inside `boundary` (the folder given to the import, or the folder
+    of a file given by name).
     """
     if not href or _URI_SCHEME.match(href) or href.startswith("/") or "\\" in href:
         raise BundlePathError(
@@ -55,12 +52,12 @@ def local_reference(href: str, referrer: Path, where: str, *, boundary: Path | N
     return target
 
 
-def check_inside(path: Path, boundary: Path | None, where: str) -> None:
+def check_inside(path: Path, boundary: Path, where: str) -> None:
     """Refuse a file outside the folder being imported (symlinks are followed for the check)."""
-    if boundary is None:
-        return
     if not Path(os.path.realpath(path)).is_relative_to(Path(os.path.realpath(boundary))):
-        raise BundlePathError(f"{path} lies outside the imported folder {boundary}", location=where)
+        raise BundlePathError(f"{path} lies outside the imported folder {boundary}: a bundle holds "
+                              "only what the import was given (import a folder that holds every "
+                              "file it needs)", location=where)
 
 
 def layout(files: Iterable[Path], folder: str) -> dict[Path, str]:

@@ -39,7 +39,7 @@ def is_xsd(root: etree._Element) -> bool:
     return root.tag == _SCHEMA
 
 
-def load_schema_set(path: Path, *, boundary: Path | None) -> SchemaSet:
+def load_schema_set(path: Path, *, boundary: Path) -> SchemaSet:
     """Read the XSD at `path` and, recursively, the local files named by its schemaLocations."""
     contents: dict[Path, bytes] = {}
     trees: dict[Path, etree._Element] = {}

@@ -26,6 +26,7 @@ from conformance.engine.jsonrules._rules import (
     load_rules,
 )
 from conformance.engine.jsonrules._values import (
+    MAX_BUILT,
     MAX_STEPS,
     MAX_STRING_LENGTH,
     truthy,
@@ -33,6 +34,7 @@ from conformance.engine.jsonrules._values import (
 
 __all__ = [
     "FORMAT",
+    "MAX_BUILT",
     "MAX_DEPTH",
     "MAX_FILE_BYTES",
     "MAX_MATCH_SUBJECT",

@@ -3,22 +3,35 @@
 Everything that can be decided from the expression alone is decided here, once, when the rule
 file loads: operator names, arities, `var` paths, regular expressions, depth and size. Evaluation
 then only walks closures; it defines a result for every operator on every JSON type and raises
-nothing but RuleError (step budget, oversized strings).
+nothing but RuleError (step budget, size budget, oversized strings).
+
+Budgets: every operator that does work proportional to the size of its operands pays for it
+(`Env.spend`, in steps; long strings at one step per CHARS_PER_STEP characters), and every value
+an operator builds is paid for by its size (`Env.build`). Such an operator marks the expression
+`dynamic`, so that both budgets are reset for each context node.
 """
 
 from __future__ import annotations
 
 import functools
-import importlib
 import json
 import math
 import operator
-import re
 from collections.abc import Callable, Sequence
 from typing import Any
 
+import re2
+
 from conformance.core.errors import RuleError, SpecError
+from conformance.core.limits import (
+    RULE_MAX_DEPTH,
+    RULE_MAX_MATCH_SUBJECT,
+    RULE_MAX_NODES,
+    RULE_MAX_PATTERN_LENGTH,
+    RULE_REGEX_MAX_MEM,
+)
 from conformance.engine.jsonrules._values import (
+    CHARS_PER_STEP,
     MAX_STEPS,
     MAX_STRING_LENGTH,
     Env,
@@ -29,10 +42,10 @@ from conformance.engine.jsonrules._values import (
     truthy,
 )
 
-MAX_DEPTH = 64
-MAX_NODES = 10_000
-MAX_PATTERN_LENGTH = 512
-MAX_MATCH_SUBJECT = 100_000
+MAX_DEPTH = RULE_MAX_DEPTH
+MAX_NODES = RULE_MAX_NODES
+MAX_PATTERN_LENGTH = RULE_MAX_PATTERN_LENGTH
+MAX_MATCH_SUBJECT = RULE_MAX_MATCH_SUBJECT
 
 Evaluator = Callable[[Any, Env], Any]
 
@@ -93,9 +106,7 @@ class Expression:
         """Value with `data` as context node and `root` as document root (shared: do not mutate)."""
         # Every operator node is paid for up front; loops and comparisons pay per item as they go.
         env = Env(data if root is _MISSING else root, max_steps)
-        env.steps -= self.cost
-        if env.steps < 0:
-            env.exhausted()
+        env.spend(self.cost)
         return self._function(data, env)
 
     def evaluator(self, root: Any, *, max_steps: int = MAX_STEPS) -> Callable[[Any], Any]:
@@ -105,14 +116,16 @@ class Expression:
         env = Env(root, max_steps)
         function = self._function
         start = max_steps - self.cost
+        built = env.size_budget
         if not self.dynamic:
-            # Nothing spends steps while it runs: the budget needs no reset between nodes.
+            # Nothing spends steps or builds values while it runs: no reset between nodes.
             if start < 0:
                 env.exhausted()
             return functools.partial(function, env=env)  # type: ignore[call-arg]
 
         def run(data: Any) -> Any:
             env.steps = start
+            env.built = built
             if start < 0:
                 env.exhausted()
             return function(data, env)
@@ -194,8 +207,11 @@ class _Compiler:
             if all(type(item) is not dict and type(item) is not list for item in source):
                 # An array of literals is built once: no operator mutates a value it is given.
                 return _literal(list(source))
+            self.dynamic = True
+            size = len(items)
 
             def array(data: Any, env: Env) -> Any:
+                env.build(size)
                 return [item(data, env) for item in items]
 
             return array
@@ -471,19 +487,28 @@ def _comparison(name: str, test: Callable[[Any, Any], bool]) -> None:
                 return (kind is int or kind is float) and test(a, bound)
 
             return compare_number
+        compiler.dynamic = True  # strings are compared character by character
         if len(parts) == 2:
             left, right = parts
 
             def compare(data: Any, env: Env) -> Any:
                 a, b = left(data, env), right(data, env)
-                return _comparable(a, b) and test(a, b)
+                if not _comparable(a, b):
+                    return False
+                if type(a) is str and len(a) > CHARS_PER_STEP:
+                    env.spend(len(a) // CHARS_PER_STEP)
+                return test(a, b)
 
             return compare
         first, middle, last = parts
 
         def between(data: Any, env: Env) -> Any:
             a, b, c = first(data, env), middle(data, env), last(data, env)
-            return _comparable(a, b) and _comparable(b, c) and test(a, b) and test(b, c)
+            if not (_comparable(a, b) and _comparable(b, c)):
+                return False
+            if type(b) is str and len(b) > CHARS_PER_STEP:
+                env.spend(2 * (len(b) // CHARS_PER_STEP))
+            return test(a, b) and test(b, c)
 
         return between
 
@@ -651,15 +676,19 @@ def _in(compiler: _Compiler, args: list[Any], path: str, depth: int) -> Evaluato
         needle, haystack = needle_of(data, env), haystack_of(data, env)
         kind = type(haystack)
         if kind is str:
-            return type(needle) is str and needle in haystack
+            if type(needle) is not str:
+                return False
+            if len(haystack) > CHARS_PER_STEP:
+                env.spend(len(haystack) // CHARS_PER_STEP)
+            return needle in haystack
         if kind is not list:
             return False
-        env.steps -= len(haystack)
-        if env.steps < 0:
-            env.exhausted()
         if type(needle) is str or needle is None:
-            # Python's == is already strict between a str (or None) and any JSON value.
+            # Python's == is already strict between a str (or None) and any JSON value; each
+            # item of the same length costs a comparison of the characters.
+            env.spend(len(haystack) * (1 + (len(needle) // CHARS_PER_STEP if needle else 0)))
             return needle in haystack
+        env.spend(len(haystack))
         return any(strict_equal(needle, item, env) for item in haystack)
 
     return contains
@@ -668,6 +697,7 @@ def _in(compiler: _Compiler, args: list[Any], path: str, depth: int) -> Evaluato
 @_operator("cat", 1, None)
 def _cat(compiler: _Compiler, args: list[Any], path: str, depth: int) -> Evaluator:
     parts = compiler.each(args, path, depth)
+    compiler.dynamic = True
 
     def concatenate(data: Any, env: Env) -> Any:
         texts = []
@@ -680,6 +710,7 @@ def _cat(compiler: _Compiler, args: list[Any], path: str, depth: int) -> Evaluat
             if length > MAX_STRING_LENGTH:
                 raise RuleError(f"'cat' result longer than {MAX_STRING_LENGTH} characters")
             texts.append(text)
+        env.build(length)
         return "".join(texts)
 
     return concatenate
@@ -690,6 +721,7 @@ def _substr(compiler: _Compiler, args: list[Any], path: str, depth: int) -> Eval
     parts = compiler.each(args, path, depth)
     source_of, start_of = parts[0], parts[1]
     length_of = parts[2] if len(parts) == 3 else None
+    compiler.dynamic = True
 
     def substring(data: Any, env: Env) -> Any:
         source, start = source_of(data, env), as_index(start_of(data, env))
@@ -701,6 +733,7 @@ def _substr(compiler: _Compiler, args: list[Any], path: str, depth: int) -> Eval
             if length is None:
                 return None
             result = result[:length]  # a negative length drops characters from the end
+        env.build(len(result))
         return result
 
     return substring
@@ -730,9 +763,7 @@ def _quantifier(name: str, *, empty: bool, stop_at: bool, stopped: bool) -> None
             if type(items) is not list or not items:
                 return empty
             for item in items:
-                env.steps -= cost
-                if env.steps < 0:
-                    env.exhausted()
+                env.spend(cost)
                 if truthy(predicate(item, env)) is stop_at:
                     return stopped
             return not stopped
@@ -760,9 +791,7 @@ def _reduce(compiler: _Compiler, args: list[Any], path: str, depth: int) -> Eval
         if type(items) is not list:
             return accumulator
         for item in items:
-            env.steps -= cost
-            if env.steps < 0:
-                env.exhausted()
+            env.spend(cost)
             accumulator = step({"current": item, "accumulator": accumulator}, env)
         return accumulator
 
@@ -778,9 +807,8 @@ def _map(compiler: _Compiler, args: list[Any], path: str, depth: int) -> Evaluat
         items = items_of(data, env)
         if type(items) is not list:
             return []
-        env.steps -= cost * len(items)
-        if env.steps < 0:
-            env.exhausted()
+        env.spend(cost * len(items))
+        env.build(len(items))
         return [body(item, env) for item in items]
 
     return map_items
@@ -795,15 +823,13 @@ def _unique(compiler: _Compiler, args: list[Any], path: str, depth: int) -> Eval
         items = operand(data, env)
         if type(items) is not list:
             return None
-        env.steps -= len(items)
-        if env.steps < 0:
-            env.exhausted()
+        env.spend(len(items))
         # Scalars are compared as `===` does (1 and 1.0 equal, true and 1 not); linear time.
         seen: set[tuple[str, Any]] = set()
         for item in items:
             kind = type(item)
             if kind is list or kind is dict:
-                key = ("json", _canonical(item))
+                key = ("json", _canonical(item, env))
             elif kind is bool or item is None:
                 key = ("literal", item)
             elif kind is int or kind is float:
@@ -818,85 +844,149 @@ def _unique(compiler: _Compiler, args: list[Any], path: str, depth: int) -> Eval
     return unique
 
 
-def _canonical(value: Any) -> str:
-    return json.dumps(value, sort_keys=True, separators=(",", ":"))
+def _canonical(value: Any, env: Env) -> str:
+    """A text equal for two values exactly when `===` holds between them; paid for as it is built.
+
+    Iterative with one step per node visited: values a rule builds share structure (`reduce` with
+    `[acc, acc]` doubles a value per step for no memory), so their expansion may be far larger
+    and deeper than any document, and is cut by the budgets rather than the Python stack.
+    Arrays and objects carry their length, so no closing mark is needed.
+    """
+    pieces: list[str] = []
+    pending = [value]
+    while pending:
+        item = pending.pop()
+        env.spend(1)
+        kind = type(item)
+        if kind is list:
+            piece = f"[{len(item)}:"
+            pending.extend(reversed(item))
+        elif kind is dict:
+            keys = sorted(item)
+            env.spend(len(keys))
+            piece = f"{{{len(keys)}:"
+            for key in reversed(keys):
+                pending.append(item[key])
+                pending.append(_Key(key))
+        elif type(item) is _Key:
+            piece = "k" + json.dumps(item.name)
+        elif kind is str:
+            piece = "s" + json.dumps(item)
+        elif kind is bool or item is None:
+            piece = "t" if item is True else "f" if item is False else "n"
+        elif kind is float and item.is_integer():
+            piece = f"i{int(item)}"  # 1.0 === 1
+        elif kind is int:
+            piece = f"i{item}"
+        else:
+            piece = f"d{item!r}"
+        env.build(len(piece))
+        pieces.append(piece)
+    return "".join(pieces)
+
+
+class _Key:
+    """An object member name on the stack of `_canonical` (told apart from a string value)."""
+
+    __slots__ = ("name",)
+
+    def __init__(self, name: str) -> None:
+        self.name = name
 
 
 # --- regular expressions -------------------------------------------------------------------------
 
-# sre's parser is private, so it is looked up at run time: if a later Python drops it, the
-# structural screen below is skipped and the length limits still hold.
-try:
-    _sre_parser: Any = importlib.import_module("re._parser")
-except ImportError:  # pragma: no cover - depends on the Python version
-    _sre_parser = None
-_REPEATS = {"MAX_REPEAT", "MIN_REPEAT", "POSSESSIVE_REPEAT"}
+# RE2 matches in time linear in the subject whatever the pattern: its safety comes from the engine,
+# not from screening patterns. Patterns it cannot express (back-references, lookaround) are
+# refused when the rule file loads.
+_RE2_OPTIONS = re2.Options()
+_RE2_OPTIONS.log_errors = False  # errors are ours to report, as a SpecError
+_RE2_OPTIONS.never_capture = True  # `match` only asks whether the whole subject matches
+_RE2_OPTIONS.max_mem = RULE_REGEX_MAX_MEM
+_ANCHOR_BOTH = re2._Anchor.ANCHOR_BOTH
+_HEX = frozenset("0123456789abcdefABCDEF")
 
 
-def _backtracking_risk(items: Any, repeated: bool) -> str | None:
-    """Why a parsed pattern may backtrack exponentially (Python's re has no time limit), or None.
+def _re2_syntax(pattern: str) -> str:
+    r"""`\uXXXX` (Python, ECMAScript, XML Schema) as RE2's `\x{XXXX}`; the rest unchanged."""
+    if "\\u" not in pattern:
+        return pattern
+    out: list[str] = []
+    i, end = 0, len(pattern)
+    while i < end:
+        char = pattern[i]
+        if char == "\\" and i + 1 < end:
+            if pattern[i + 1] == "u" and len(pattern) >= i + 6 and set(pattern[i + 2:i + 6]) <= _HEX:
+                out.append("\\x{" + pattern[i + 2:i + 6] + "}")
+                i += 6
+                continue
+            out.append(pattern[i:i + 2])
+            i += 2
+            continue
+        out.append(char)
+        i += 1
+    return "".join(out)
 
-    Refused: back-references, and inside a group repeated a variable number of times, another
-    variable repeat or an alternation: the shapes of (a+)+, (a*)*, (a|ab)* behind ReDoS.
+
+def compile_pattern(pattern: Any, path: str = "") -> tuple[Callable[[str], bool], int]:
+    """Compile a `match` pattern (literal, bounded, RE2); _Problem if refused.
+
+    Gives the full-match test and the size of the compiled program, on which the time per
+    character depends: RE2's DFA reads a character in a few nanoseconds, but when a pattern's
+    states outgrow the DFA's memory it falls back to simulating the program, up to about 150 ns
+    per character per instruction (measured with `(a|b)*a(a|b){20}`).
     """
-    for op, av in items:
-        name = str(op)
-        if name in ("GROUPREF", "GROUPREF_EXISTS"):
-            return "back-references are not allowed"
-        if name in _REPEATS:
-            low, high, sub = av
-            variable = low != high
-            if repeated and variable:
-                return "a variable repeat inside a repeated group is not allowed"
-            problem = _backtracking_risk(sub, repeated or (variable and high > 1))
-        elif name == "BRANCH":
-            if repeated:
-                return "an alternation inside a repeated group is not allowed"
-            problem = None
-            for branch in av[1]:
-                problem = problem or _backtracking_risk(branch, repeated)
-        elif name == "SUBPATTERN":
-            problem = _backtracking_risk(av[-1], repeated)
-        elif name in ("ASSERT", "ASSERT_NOT"):
-            problem = _backtracking_risk(av[1], repeated)
-        elif name == "ATOMIC_GROUP":
-            problem = _backtracking_risk(av, repeated)
-        else:
-            problem = None
-        if problem:
-            return problem
-    return None
-
-
-def compile_pattern(pattern: Any, path: str = "") -> re.Pattern[str]:
-    """Compile a `match` pattern (literal, bounded, screened); _Problem when unacceptable."""
     if type(pattern) is not str:
         raise _Problem(f"the pattern of 'match' must be a literal string, found {pattern!r}", path)
     if len(pattern) > MAX_PATTERN_LENGTH:
         raise _Problem(f"pattern longer than {MAX_PATTERN_LENGTH} characters", path)
     try:
-        compiled = re.compile(pattern, re.ASCII)
-    except re.error as exc:
-        raise _Problem(f"invalid regular expression {pattern!r}: {exc}", path) from None
-    if _sre_parser is not None:
-        problem = _backtracking_risk(_sre_parser.parse(pattern, re.ASCII), False)
-        if problem:
-            raise _Problem(f"pattern {pattern!r}: {problem} (it could backtrack for ever)", path)
-    return compiled
+        compiled = re2.compile(_re2_syntax(pattern), options=_RE2_OPTIONS)
+    except re2.error as exc:
+        reason = exc.args[0].decode("utf-8", "replace") if exc.args and type(exc.args[0]) is bytes \
+            else str(exc)
+        raise _Problem(f"invalid regular expression {pattern!r}: {reason} (the dialect is RE2: "
+                       "no back-references, no lookaround; see LANGUAGE.md section 5)", path) from None
+    program = compiled.programsize
+    regexp = getattr(compiled, "_regexp", None)
+    if regexp is None:  # pragma: no cover - another release of the binding: its public, slower path
+        return (lambda subject: compiled.fullmatch(subject) is not None), program
+
+    # The binding's own `fullmatch` builds a match object and maps offsets back to characters,
+    # 8x the cost of the match itself; a yes/no needs only the span of the whole match.
+    def fullmatch(subject: str) -> bool:
+        encoded = subject.encode("utf-8")
+        return regexp.Match(_ANCHOR_BOTH, encoded, 0, len(encoded))[0][0] == 0
+
+    return fullmatch, program
+
+
+# Steps charged per character and instruction of the pattern's program, as a shift: one step per
+# 8, so that the slowest matching (about 150 ns per character and instruction) still costs no more
+# than about a microsecond per step.
+_MATCH_COST_SHIFT = 3
 
 
 @_operator("match", 2, 2)
 def _match(compiler: _Compiler, args: list[Any], path: str, depth: int) -> Evaluator:
     subject_of = compiler.compile(args[0], f"{path}/0", depth)
     compiler.nodes += 1
-    fullmatch = compile_pattern(args[1], f"{path}/1").fullmatch
+    compiler.dynamic = True
+    fullmatch, program = compile_pattern(args[1], f"{path}/1")
 
     def match(data: Any, env: Env) -> Any:
         subject = subject_of(data, env)
         if type(subject) is not str:
             return False
-        if len(subject) > MAX_MATCH_SUBJECT:
+        length = len(subject)
+        if length > MAX_MATCH_SUBJECT:
             raise RuleError(f"'match' subject longer than {MAX_MATCH_SUBJECT} characters")
-        return fullmatch(subject) is not None
+        env.spend((length * program) >> _MATCH_COST_SHIFT)
+        try:
+            return fullmatch(subject)
+        except UnicodeEncodeError:
+            # Only a lone surrogate cannot be encoded; parsers refuse them, this stays total.
+            raise RuleError("'match' subject holds a lone surrogate, which is not Unicode text") \
+                from None
 
     return match

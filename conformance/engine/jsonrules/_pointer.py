@@ -3,8 +3,11 @@
 from __future__ import annotations
 
 import re
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from typing import Any
+
+from conformance.core.errors import RuleError
+from conformance.core.limits import RULE_MAX_POINTER_CHARS
 
 _BAD_ESCAPE = re.compile(r"~(?![01])")
 
@@ -16,6 +19,8 @@ def escape_token(token: str) -> str:
 
 # A step: None for `*`, else (member name, array index or -1, escaped token for output pointers).
 Step = tuple[str, int, str] | None
+# A node's pointer, unjoined: (the parent's link or None for the root, escaped token, length).
+_Link = tuple[Any, str, int] | None
 
 
 class ContextSelector:
@@ -49,28 +54,68 @@ class ContextSelector:
         self.steps = tuple(steps)
 
     def select(self, document: Any) -> Iterator[tuple[str, Any]]:
-        """Every (pointer, node) the context matches in `document`; pointers RFC 6901 escaped."""
-        nodes: list[tuple[str, Any]] = [("", document)]
+        """Every (pointer, node) the context matches in `document`; pointers RFC 6901 escaped.
+
+        RuleError when the pointers together would exceed RULE_MAX_POINTER_CHARS characters.
+        """
+        walked = self._walk(document)
+        found = self._join([link for link, _ in walked])
+        return iter([(pointer, node) for pointer, (_, node) in zip(found, walked, strict=True)])
+
+    def pointers(self, document: Any, positions: Sequence[int]) -> list[str]:
+        """The pointers of the nodes at `positions` in `nodes(document)` (failing nodes, usually).
+
+        RuleError when they together would exceed RULE_MAX_POINTER_CHARS characters.
+        """
+        walked = self._walk(document)
+        return self._join([walked[i][0] for i in positions])
+
+    def _walk(self, document: Any) -> list[tuple[_Link, Any]]:
+        # A node's pointer is its parent's plus one token: held as a link to the parent's, and
+        # joined only for the nodes asked for. Building every pointer as a string copied each
+        # parent's (possibly megabyte-long) member name once per child: quadratic in the payload.
+        nodes: list[tuple[_Link, Any]] = [(None, document)]
         for step in self.steps:
-            found: list[tuple[str, Any]] = []
-            for pointer, node in nodes:
+            found: list[tuple[_Link, Any]] = []
+            for link, node in nodes:
                 kind = type(node)
+                size = 0 if link is None else link[2]
                 if step is None:
                     if kind is dict:
-                        found.extend((f"{pointer}/{escape_token(k)}", v) for k, v in node.items())
+                        for key, child in node.items():
+                            token = escape_token(key)
+                            found.append(((link, token, size + 1 + len(token)), child))
                     elif kind is list:
-                        found.extend((f"{pointer}/{i}", v) for i, v in enumerate(node))
+                        for i, child in enumerate(node):
+                            token = str(i)
+                            found.append(((link, token, size + 1 + len(token)), child))
                     continue
                 token, index, escaped = step
                 if kind is dict:
                     if token in node:
-                        found.append((f"{pointer}/{escaped}", node[token]))
+                        found.append(((link, escaped, size + 1 + len(escaped)), node[token]))
                 elif kind is list and 0 <= index < len(node):
-                    found.append((f"{pointer}/{index}", node[index]))
+                    found.append(((link, escaped, size + 1 + len(escaped)), node[index]))
             nodes = found
             if not nodes:
                 break
-        return iter(nodes)
+        return nodes
+
+    def _join(self, links: list[_Link]) -> list[str]:
+        total = sum(0 if link is None else link[2] for link in links)
+        if total > RULE_MAX_POINTER_CHARS:
+            raise RuleError(
+                f"the pointers of the {len(links)} nodes of context {self.text!r} to report "
+                f"would take {total} characters, over the budget of {RULE_MAX_POINTER_CHARS}")
+        pointers = []
+        for link in links:
+            tokens: list[str] = []
+            while link is not None:
+                link, token, _ = link
+                tokens.append(token)
+            tokens.append("")
+            pointers.append("/".join(reversed(tokens)))
+        return pointers
 
     def nodes(self, document: Any) -> list[Any]:
         """The nodes `select` yields, in the same order, without building their pointers."""

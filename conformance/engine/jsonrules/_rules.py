@@ -8,18 +8,19 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Literal
 
-import yaml
-
 from conformance.core.digests import sha256_digest
 from conformance.core.errors import RuleError, SpecError
+from conformance.core.files import read_bounded
 from conformance.core.findings import Severity
+from conformance.core.limits import RULE_FILE_MAX_BYTES
 from conformance.core.text import Text
+from conformance.core.yamlload import parse_yaml
 from conformance.engine.jsonrules._expression import Expression, compile_expression
 from conformance.engine.jsonrules._pointer import ContextSelector
 from conformance.engine.jsonrules._values import truthy
 
 FORMAT = "egov-conformance/json-rules"
-MAX_FILE_BYTES = 4 * 1024 * 1024
+MAX_FILE_BYTES = RULE_FILE_MAX_BYTES
 _ID = re.compile(r"[A-Za-z][A-Za-z0-9._-]*")
 _TOP_KEYS = ("format", "version", "language", "rules")
 _RULE_KEYS = ("id", "context", "assert", "report", "flag", "message")
@@ -87,15 +88,27 @@ class JsonRule:
             else:
                 bad = [i for i, node in enumerate(nodes)
                        if (v := evaluate(node)) is not True and not truthy(v)]
-        except RuleError:
-            for _ in self.evaluate(document):
-                pass
-            raise  # pragma: no cover - evaluate raises the same error with the node named
+        except RuleError as exc:
+            raise self._located(exc, document, nodes) from exc
         failed: tuple[str, ...] = ()
         if bad:
-            pointers = [pointer for pointer, _ in self.selector.select(document)]
-            failed = tuple(pointers[i] for i in bad)
+            try:
+                failed = tuple(self.selector.pointers(document, bad))
+            except RuleError as exc:
+                raise RuleError(exc.message, location=exc.location, rule=self.id) from exc
         return RuleCheck(self.id, len(nodes), failed)
+
+    def _located(self, exc: RuleError, document: Any, nodes: list[Any]) -> RuleError:
+        """`exc` naming the context node it came from, found by evaluating again up to it."""
+        evaluate = self.expression.evaluator(document)
+        for index, node in enumerate(nodes):
+            try:
+                evaluate(node)
+            except RuleError:
+                (pointer,) = self.selector.pointers(document, [index])
+                return RuleError(f"{exc.message} (context node {pointer or '/'})",
+                                 location=exc.location, rule=self.id)
+        return RuleError(exc.message, location=exc.location, rule=self.id)  # pragma: no cover
 
 
 class JsonRuleSet:
@@ -142,23 +155,11 @@ class JsonRuleSet:
 def load_rules(path: Path) -> JsonRuleSet:
     """Load and compile a rule file; SpecError naming the file, the rule and the field at fault."""
     where = str(path)
-    try:
-        with path.open("rb") as stream:
-            data = stream.read(MAX_FILE_BYTES + 1)
-    except OSError as exc:
-        raise SpecError(f"cannot read rule file: {exc.strerror or exc}", location=where) from exc
-    if len(data) > MAX_FILE_BYTES:
-        raise SpecError(f"rule file larger than {MAX_FILE_BYTES} bytes", location=where)
-    try:
-        raw = yaml.safe_load(data.decode("utf-8"))
-    except UnicodeDecodeError as exc:
-        raise SpecError(f"rule file is not UTF-8: {exc.reason} at byte {exc.start}",
-                        location=where) from exc
-    except yaml.YAMLError as exc:
-        raise SpecError(f"rule file is not valid YAML: {exc}", location=where) from exc
-    except (ValueError, RecursionError) as exc:
-        # PyYAML lets these through for absurd integers and for nesting deeper than the stack.
-        raise SpecError(f"rule file cannot be read as YAML: {exc}", location=where) from exc
+    # A regular file, bounded, never blocking (a FIFO or /dev/zero is refused before a byte is read),
+    # parsed within the YAML budgets (aliases counted expanded, depth, integer digits).
+    data = read_bounded(path, max_bytes=MAX_FILE_BYTES, error=SpecError, what="rule file",
+                        what_zh="规则文件")
+    raw = parse_yaml(data, where=where, what="rule file", dates=True)
     rules = _rules(raw, where)
     return JsonRuleSet(path, rules, sha256_digest(data))
 

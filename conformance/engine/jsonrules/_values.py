@@ -11,27 +11,47 @@ import math
 from typing import Any
 
 from conformance.core.errors import RuleError
+from conformance.core.limits import RULE_MAX_BUILT, RULE_MAX_STEPS, RULE_MAX_STRING_LENGTH
 
-MAX_STEPS = 1_000_000
-MAX_STRING_LENGTH = 1_000_000
+MAX_STEPS = RULE_MAX_STEPS
+MAX_STRING_LENGTH = RULE_MAX_STRING_LENGTH
+MAX_BUILT = RULE_MAX_BUILT
+# Work proportional to a string's length (matching, searching, comparing) costs one step per this
+# many characters: a step is then roughly the same time whatever the operator.
+CHARS_PER_STEP = 64
 # Integers stay exact within this bound; beyond it they become doubles, as in JSON/JavaScript.
 # The bound keeps repeated multiplication in `reduce` from building huge integers.
 INT_LIMIT = 2**63
 
 
 class Env:
-    """State of one evaluation: the document root and the remaining step budget."""
+    """State of one evaluation: the document root and the remaining step and size budgets."""
 
-    __slots__ = ("budget", "root", "steps")
+    __slots__ = ("budget", "built", "root", "size_budget", "steps")
 
-    def __init__(self, root: Any, budget: int) -> None:
+    def __init__(self, root: Any, budget: int, size_budget: int = MAX_BUILT) -> None:
         self.root = root
         self.budget = budget
         self.steps = budget
+        self.size_budget = size_budget
+        self.built = size_budget
+
+    def spend(self, steps: int) -> None:
+        """Pay `steps` from the step budget; RuleError when it is spent."""
+        self.steps -= steps
+        if self.steps < 0:
+            self.exhausted()
 
     def exhausted(self) -> None:
         """Raise RuleError: the step budget is spent."""
         raise RuleError(f"evaluation step budget of {self.budget} steps exhausted")
+
+    def build(self, size: int) -> None:
+        """Pay for a value being built (characters of a string, items of an array)."""
+        self.built -= size
+        if self.built < 0:
+            raise RuleError(f"evaluation size budget exhausted: the rule built more than "
+                            f"{self.size_budget} characters and array items")
 
 
 def truthy(value: Any) -> bool:
@@ -64,7 +84,11 @@ def strict_equal(left: Any, right: Any, env: Env) -> bool:
     """
     kind = type(left)
     if kind is str:
-        return type(right) is str and left == right
+        if type(right) is not str:
+            return False
+        if len(left) > CHARS_PER_STEP:
+            env.spend(len(left) // CHARS_PER_STEP)
+        return left == right
     if left is None:
         return right is None
     if kind is bool:
@@ -75,9 +99,7 @@ def strict_equal(left: Any, right: Any, env: Env) -> bool:
     pending = [(left, right)]
     while pending:
         a, b = pending.pop()
-        env.steps -= 1
-        if env.steps < 0:
-            env.exhausted()
+        env.spend(1)
         ka, kb = type(a), type(b)
         if ka is bool or kb is bool:
             if a is not b:
@@ -95,7 +117,12 @@ def strict_equal(left: Any, right: Any, env: Env) -> bool:
             if a.keys() != b.keys():
                 return False
             pending.extend((a[key], b[key]) for key in a)
-        elif a != b:  # str, None and anything else compare by value
+        elif ka is str:
+            if len(a) > CHARS_PER_STEP:
+                env.spend(len(a) // CHARS_PER_STEP)
+            if a != b:
+                return False
+        elif a != b:  # None and anything else compare by value
             return False
     return True
 

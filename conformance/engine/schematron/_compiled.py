@@ -13,12 +13,14 @@ from types import MappingProxyType
 from lxml import etree
 
 from conformance.core.errors import SpecError
+from conformance.core.evaluation import EvaluationContext
 from conformance.core.xmlparser import xml_parser
 
 from ._expand import plan, query_binding
 from ._location import LineFinder
 from ._model import AssertionInfo, SchematronFailure, SchematronReport
-from ._runtime import Engine, LxmlEngine, SaxonEngine
+from ._runtime import Engine, LxmlEngine, SaxonEngine, default_evaluation
+from ._sandbox import police_stylesheet
 from ._source import CF_NS, load_source
 from ._translate import SVRL_NS, TRANSLATOR_VERSION, metadata, translate
 
@@ -77,11 +79,16 @@ class CompiledSchematron:
     def __repr__(self) -> str:
         return f"CompiledSchematron({str(self.path)!r}, binding={self.query_binding!r}, phase={self.phase!r})"
 
-    def validate(self, document: etree._ElementTree, *, name: str = "") -> SchematronReport:
-        """Run the rule set on a parsed document: failed asserts, fired reports, fired rules."""
+    def validate(self, document: etree._ElementTree, *, name: str = "",
+                 evaluation: EvaluationContext | None = None) -> SchematronReport:
+        """Run the rule set on a parsed document: failed asserts, fired reports, fired rules.
+
+        `evaluation` is the time and seed the rules see (the run's); by default the same for every
+        document this process checks.
+        """
         if isinstance(document, etree._Element):
             document = document.getroottree()
-        svrl = self._compiled.engine.run(document, name)
+        svrl = self._compiled.engine.run(document, name, evaluation or default_evaluation())
         return self.read_svrl(svrl, document)
 
     def read_svrl(self, svrl: bytes | etree._Element, document: etree._ElementTree) -> SchematronReport:
@@ -178,6 +185,10 @@ def _build(text: str) -> _Compiled:
     meta = metadata(xslt)
     if meta.get("version") != TRANSLATOR_VERSION:
         raise SpecError("stale generated stylesheet")
+    # The sheet came from our translator, or from a cache folder someone else may write: check
+    # it again as it will run (nothing is left to pin in a sheet the translator wrote).
+    if police_stylesheet(xslt, meta["binding"], lambda _: "generated stylesheet"):
+        raise SpecError("generated stylesheet with an unpinned clock")
     infos = tuple(
         AssertionInfo(
             id=a["key"],
@@ -198,7 +209,9 @@ def _build(text: str) -> _Compiled:
         # and credit note): the first one describes them all.
         by_key.setdefault(info.id, info)
     rule_keys = tuple(frozenset(infos[i].id for i in rule["assertions"]) for rule in meta["rules"])
-    engine: Engine = LxmlEngine(xslt) if meta["binding"] == "xslt" else SaxonEngine(text, xslt)
+    pinned = tuple(meta.get("pinned", ()))
+    engine: Engine = (LxmlEngine(xslt, pinned) if meta["binding"] == "xslt"
+                      else SaxonEngine(text, xslt, pinned))
     return _Compiled(
         xslt_text=text,
         binding=meta["binding"],

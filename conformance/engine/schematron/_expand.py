@@ -10,8 +10,10 @@ from dataclasses import dataclass, field
 from lxml import etree
 
 from conformance.core.errors import SpecError
+from conformance.core.limits import SCHEMATRON_MAX_EXPANDED_ELEMENTS, SCHEMATRON_MAX_TREE_DEPTH
 
-from ._source import FILE_ATTR, SCH_NS, XSL_NS, where
+from ._sandbox import DENIED_INSTRUCTIONS
+from ._source import FILE_ATTR, SCH_NS, XSL_NS, quote, where
 
 BINDINGS = ("xslt", "xslt2", "xslt3")
 # Spellings seen in published rule sets for the same three bindings.
@@ -26,8 +28,9 @@ _PATTERN, _RULE, _PARAM, _LET, _NS = _q("pattern"), _q("rule"), _q("param"), _q(
 _PHASE, _ACTIVE, _EXTENDS, _RULES = _q("phase"), _q("active"), _q("extends"), _q("rules")
 _ASSERT, _REPORT = _q("assert"), _q("report")
 _DIAGNOSTIC, _PROPERTY = _q("diagnostic"), _q("property")
-# XSLT instructions that would write files or pull in other stylesheets: never copied.
-_FORBIDDEN_XSL = {"result-document", "include", "import", "import-schema", "use-package"}
+# XSLT instructions that read or write files, pull in other stylesheets or evaluate strings: never
+# copied (refused here, with the source line, before the sandbox checks the generated sheet).
+_FORBIDDEN_XSL = DENIED_INSTRUCTIONS
 
 
 @dataclass(slots=True)
@@ -87,7 +90,7 @@ def query_binding(schema: etree._Element) -> str:
     binding = _BINDING_ALIASES.get(raw, raw)
     if binding not in BINDINGS:
         raise SpecError(
-            f"unsupported queryBinding {raw!r} (supported: {', '.join(BINDINGS)})",
+            f"unsupported queryBinding {quote(raw)} (supported: {', '.join(BINDINGS)})",
             location=where(schema),
         )
     return binding
@@ -96,8 +99,9 @@ def query_binding(schema: etree._Element) -> str:
 def plan(schema: etree._Element, phase: str | None) -> Plan:
     """Expand abstract patterns and rules in place and select the patterns of `phase`."""
     binding = query_binding(schema)
-    _expand_abstract_patterns(schema)
-    _expand_abstract_rules(schema)
+    budget = _Copies()
+    _expand_abstract_patterns(schema, budget)
+    _expand_abstract_rules(schema, budget)
     phase_name, active, phase_lets = _select_phase(schema, phase)
 
     namespaces: list[tuple[str, str]] = []
@@ -107,7 +111,7 @@ def plan(schema: etree._Element, phase: str | None) -> Plan:
         if not prefix or uri is None:
             raise SpecError("ns needs prefix and uri", location=where(ns))
         if prefix in seen and seen[prefix] != uri:
-            raise SpecError(f"prefix {prefix!r} bound to two namespaces", location=where(ns))
+            raise SpecError(f"prefix {quote(prefix)} bound to two namespaces", location=where(ns))
         if prefix not in seen:
             seen[prefix] = uri
             namespaces.append((prefix, uri))
@@ -207,7 +211,7 @@ def _check_unique_lets(lets: list[etree._Element]) -> None:
         if name in names:
             # Schema, phase and pattern variables all become global XSLT variables.
             raise SpecError(
-                f"variable {name!r} is also declared at {where(names[name])}", location=where(let)
+                f"variable {quote(name)} is also declared at {where(names[name])}", location=where(let)
             )
         names[name] = let
 
@@ -225,7 +229,7 @@ def _by_id(schema: etree._Element, tag: str) -> dict[str, etree._Element]:
 def _check_refs(item: etree._Element, attribute: str, known: dict[str, etree._Element]) -> None:
     for ref in (item.get(attribute) or "").split():
         if ref not in known:
-            raise SpecError(f"{attribute} refers to unknown id {ref!r}", location=where(item))
+            raise SpecError(f"{attribute} refers to unknown id {quote(ref)}", location=where(item))
 
 
 def _substituter(values: dict[str, str]) -> re.Pattern[str] | None:
@@ -245,7 +249,21 @@ def _lookup(values: dict[str, str]) -> Callable[[re.Match[str]], str]:
     return lambda match: values[match.group(0)[1:]]
 
 
-def _expand_abstract_patterns(schema: etree._Element) -> None:
+class _Copies:
+    """Counts the elements expansion copies and moves: abstract patterns and rules used many times,
+    or an abstract rule extending another twice at every level, multiply the tree."""
+
+    def __init__(self) -> None:
+        self.elements = 0
+
+    def add(self, clone: etree._Element, at: etree._Element, count: int | None = None) -> None:
+        self.elements += sum(1 for _ in clone.iter()) if count is None else count
+        if self.elements > SCHEMATRON_MAX_EXPANDED_ELEMENTS:
+            raise SpecError(f"expanding abstract patterns and rules makes more than "
+                            f"{SCHEMATRON_MAX_EXPANDED_ELEMENTS} elements", location=where(at))
+
+
+def _expand_abstract_patterns(schema: etree._Element, budget: _Copies) -> None:
     abstract: dict[str, etree._Element] = {}
     for pattern in schema.iter(_PATTERN):
         if pattern.get("abstract") == "true":
@@ -253,7 +271,7 @@ def _expand_abstract_patterns(schema: etree._Element) -> None:
             if not ident:
                 raise SpecError("abstract pattern without id", location=where(pattern))
             if ident in abstract:
-                raise SpecError(f"two abstract patterns with id {ident!r}", location=where(pattern))
+                raise SpecError(f"two abstract patterns with id {quote(ident)}", location=where(pattern))
             abstract[ident] = pattern
     for instance in list(schema.iter(_PATTERN)):
         name = instance.get("is-a")
@@ -261,7 +279,8 @@ def _expand_abstract_patterns(schema: etree._Element) -> None:
             continue
         template = abstract.get(name)
         if template is None:
-            raise SpecError(f"is-a refers to unknown abstract pattern {name!r}", location=where(instance))
+            raise SpecError(f"is-a refers to unknown abstract pattern {quote(name)}",
+                            location=where(instance))
         values: dict[str, str] = {}
         for param in instance.findall(_PARAM):
             pname = param.get("name")
@@ -279,6 +298,7 @@ def _expand_abstract_patterns(schema: etree._Element) -> None:
             if not isinstance(child.tag, str) or child.tag == _PARAM:
                 continue
             clone = copy.deepcopy(child)
+            budget.add(clone, instance)
             for node in clone.iter():
                 if not isinstance(node.tag, str) or pattern_re is None:
                     continue
@@ -304,7 +324,7 @@ def _file_of(element: etree._Element) -> str:
     return "?"
 
 
-def _expand_abstract_rules(schema: etree._Element) -> None:
+def _expand_abstract_rules(schema: etree._Element, budget: _Copies) -> None:
     # Lookup order: the pattern of the `extends`, then anywhere in the schema (ISO 2016 `rules`).
     global_rules: dict[str, etree._Element] = {}
     for rule in schema.iter(_RULE):
@@ -313,19 +333,25 @@ def _expand_abstract_rules(schema: etree._Element) -> None:
             if not ident:
                 raise SpecError("abstract rule without id", location=where(rule))
             global_rules.setdefault(ident, rule)
+    # Indexed before expanding: the expanded rules grow inside their patterns, and searching a
+    # pattern again for every `extends` would be quadratic in what expansion builds.
+    local_rules: dict[etree._Element, dict[str, etree._Element]] = {}
+    for pattern in schema.iter(_PATTERN):
+        local = local_rules[pattern] = {}
+        for rule in pattern.iter(_RULE):
+            if rule.get("abstract") == "true":
+                local.setdefault(rule.get("id", ""), rule)
 
     def lookup(extends: etree._Element) -> etree._Element:
         name = extends.get("rule")
         if not name:
             raise SpecError("extends without rule", location=where(extends))
         pattern = next((a for a in extends.iterancestors(_PATTERN)), None)
-        if pattern is not None:
-            for rule in pattern.iter(_RULE):
-                if rule.get("abstract") == "true" and rule.get("id") == name:
-                    return rule
+        if pattern is not None and name in local_rules.get(pattern, {}):
+            return local_rules[pattern][name]
         found = global_rules.get(name)
         if found is None:
-            raise SpecError(f"extends refers to unknown abstract rule {name!r}", location=where(extends))
+            raise SpecError(f"extends refers to unknown abstract rule {quote(name)}", location=where(extends))
         return found
 
     def expand(rule: etree._Element, stack: tuple[str, ...]) -> None:
@@ -333,16 +359,22 @@ def _expand_abstract_rules(schema: etree._Element) -> None:
             target = lookup(extends)
             ident = target.get("id", "")
             if ident in stack:
-                raise SpecError(f"abstract rule {ident!r} extends itself", location=where(extends))
+                raise SpecError(f"abstract rule {quote(ident)} extends itself", location=where(extends))
+            if len(stack) >= SCHEMATRON_MAX_TREE_DEPTH:
+                raise SpecError(f"abstract rules extend each other more than "
+                                f"{SCHEMATRON_MAX_TREE_DEPTH} deep", location=where(extends))
             body = copy.deepcopy(target)
+            budget.add(body, extends)
             body.set(FILE_ATTR, _file_of(target))
             expand(body, (*stack, ident))
-            position = rule.index(extends)
-            rule.remove(extends)
             children = [c for c in body if isinstance(c.tag, str) and c.tag not in (_q("title"), _q("p"))]
-            for offset, child in enumerate(children):
+            # Moving counts too: nested expansions move each element once per level.
+            budget.add(body, extends, len(children))
+            for child in children:
                 child.set(FILE_ATTR, body.get(FILE_ATTR, "?"))
-                rule.insert(position + offset, child)
+                # Beside the `extends`, not by index: moving n children stays linear.
+                extends.addprevious(child)
+            rule.remove(extends)
 
     for rule in list(schema.iter(_RULE)):
         if rule.get("abstract") != "true":
@@ -359,6 +391,7 @@ def _select_phase(schema: etree._Element, phase: str | None) -> tuple[str, set[s
     element = phases.get(name)
     if element is None:
         known = ", ".join(sorted(str(k) for k in phases if k)) or "none"
-        raise SpecError(f"unknown phase {name!r} (phases: {known}, #ALL, #DEFAULT)", location=where(schema))
+        raise SpecError(f"unknown phase {quote(name)} (phases: {known}, #ALL, #DEFAULT)",
+                        location=where(schema))
     active = {a.get("pattern", "") for a in element.iter(_ACTIVE)}
     return name, active, list(element.iter(_LET))

@@ -22,12 +22,13 @@ from lxml import etree
 from conformance.core.errors import SpecError
 
 from ._expand import Plan, RulePlan, assertion_key, pattern_label
-from ._source import CF_NS, FILE_ATTR, SCH_NS, XSL_NS, where
+from ._sandbox import NOW, RANDOM, SEED, police_stylesheet
+from ._source import CF_NS, FILE_ATTR, SCH_NS, XSL_NS, quote, where
 
 SVRL_NS = "http://purl.oclc.org/dsdl/svrl"
 XS_NS = "http://www.w3.org/2001/XMLSchema"
 # Bump when the generated XSLT changes: old disk-cache entries then stop matching.
-TRANSLATOR_VERSION = "5"
+TRANSLATOR_VERSION = "6"
 
 _RESERVED = {"xsl": XSL_NS, "svrl": SVRL_NS, "cfs": CF_NS, "cfxs": XS_NS}
 _SRC = f"{{{CF_NS}}}src"
@@ -109,7 +110,7 @@ class _Translator:
         for prefix, uri in self.plan.namespaces:
             if prefix in _RESERVED and _RESERVED[prefix] != uri:
                 raise SpecError(
-                    f"prefix {prefix!r} is reserved for {_RESERVED[prefix]}",
+                    f"prefix {quote(prefix)} is reserved for {_RESERVED[prefix]}",
                     location=where(self.plan.schema),
                 )
             nsmap[prefix] = uri
@@ -182,11 +183,15 @@ class _Translator:
                 _sub(fallback, _x("apply-templates"), select=walk, mode=mode)
 
         self._location(sheet)
+        # Everything author XPath/XSLT reaches is in the sheet now: check and pin it in one pass.
+        pinned = police_stylesheet(sheet, plan.binding, self._source_of)
+        self._pinned_params(sheet, pinned)
         meta.text = json.dumps(
             {
                 "version": TRANSLATOR_VERSION,
                 "binding": plan.binding,
                 "phase": plan.phase,
+                "pinned": sorted(pinned),
                 "rules": self.rules,
                 "assertions": self.assertions,
             },
@@ -194,6 +199,30 @@ class _Translator:
             separators=(",", ":"),
         )
         return sheet
+
+    def _source_of(self, element: etree._Element) -> str:
+        """The 'file:line <element>' of the Schematron source a generated element came from."""
+        node: etree._Element | None = element
+        while node is not None:
+            label = node.get(_SRC)
+            if label is not None and " at " in label:
+                return label.rsplit(" at ", 1)[1]
+            node = node.getparent()
+        return where(self.plan.schema)
+
+    def _pinned_params(self, sheet: etree._Element, pinned: set[str]) -> None:
+        """Stylesheet parameters for the run's clock and seed, set by the engine on every run."""
+        position = sheet.index(sheet.find(_x("output"))) + 1
+        for name in sorted(pinned, reverse=True):
+            if self.xslt1:
+                default = {NOW: "'1970-01-01T00:00:00Z'", RANDOM: "0"}[name]
+                param = etree.Element(_x("param"), name=f"cfs:{name}", select=default)
+            else:
+                kind, default = {NOW: ("cfxs:dateTime", "cfxs:dateTime('1970-01-01T00:00:00Z')"),
+                                 SEED: ("cfxs:integer", "0")}[name]
+                param = etree.Element(_x("param"), name=f"cfs:{name}", select=default)
+                param.set("as", kind)
+            sheet.insert(position, param)
 
     def _variable(self, parent: etree._Element, let: etree._Element, tag: str) -> None:
         variable = _sub(parent, tag, name=let.get("name", ""))
@@ -224,7 +253,7 @@ class _Translator:
         template = _sub(sheet, _x("template"), match=rule.context, mode=mode, priority=str(priority))
         template.set(
             _SRC,
-            f"rule {element.get('id') or ''} context {rule.context!r} at {where(element)}".replace(
+            f"rule {element.get('id') or ''} context {quote(rule.context)} at {where(element)}".replace(
                 "rule  ", "rule "
             ),
         )
@@ -286,7 +315,7 @@ class _Translator:
                 "src": where(item),
             }
         )
-        label = f"{kind} {key} in rule context {rule.context!r} at {where(item)}"
+        label = f"{kind} {key} in rule context {quote(rule.context)} at {where(item)}"
         if kind == "assert":
             choose = _sub(template, _x("choose"))
             choose.set(_SRC, label)
@@ -356,6 +385,10 @@ def _copy(element: etree._Element) -> etree._Element:
     for node in clone.iter():
         if isinstance(node.tag, str) and FILE_ATTR in node.attrib:
             del node.attrib[FILE_ATTR]
+    # Copied XSLT says where it came from (for errors); a literal result element must not, as
+    # its attributes are copied to the output.
+    if etree.QName(clone).namespace == XSL_NS and _SRC not in clone.attrib:
+        clone.set(_SRC, f"xsl:{etree.QName(clone).localname} at {where(element)}")
     return clone
 
 
@@ -453,7 +486,9 @@ def trace_variant(xslt: etree._Element) -> etree._Element:
         message = etree.Element(_x("message"))
         message.text = TRACE_PREFIX + label
         if element.tag == _x("template"):
-            element.insert(0, message)
+            # After the template's parameters, which must come first.
+            params = [child for child in element if child.tag == _x("param")]
+            element.insert(len(params), message)
         else:
             parent = element.getparent()
             assert parent is not None

@@ -115,7 +115,7 @@ def rules_file(tmp_path: Path, *rules: dict[str, Any], header: str = HEADER) -> 
         ({"assert": {"nope": [1]}}, "assert", "unknown operator 'nope'"),
         ({"assert": {"===": [1]}}, "assert", "takes 2 arguments"),
         ({"assert": {"==": [1, 1]}}, "assert", "use '==='"),
-        ({"assert": {"match": ["a", "(b+)*"]}}, "assert", "repeated group"),
+        ({"assert": {"match": ["a", "(b)\\1"]}}, "assert", "the dialect is RE2"),
         ({"context": "payload"}, "context", "must be empty or start with '/'"),
         ({"context": "/a~2b"}, "context", "'~' must be followed by 0 or 1"),
         ({"context": "/a~"}, "context", "'~' must be followed by 0 or 1"),
@@ -182,7 +182,7 @@ def test_file_errors(tmp_path: Path, text: str, fragment: str) -> None:
     with pytest.raises(SpecError) as info:
         load_rules(path)
     assert fragment in info.value.message
-    assert info.value.location == str(path)
+    assert (info.value.location or "").startswith(str(path))  # YAML errors add :line:column
 
 
 def test_unreadable_and_non_utf8_files(tmp_path: Path) -> None:
@@ -201,7 +201,7 @@ def test_alias_bomb_is_bounded(tmp_path: Path) -> None:
         "rules:\n  - id: R-1\n    assert:\n      {'or': [\n"
         "        &a0 {'!!': [1]},\n" + levels + "      ]}\n    message: {en: a, zh: b}\n"
     )
-    with pytest.raises(SpecError, match="more than 10000 nodes"):
+    with pytest.raises(SpecError, match=r"more than \d+ nodes"):
         load_rules(write(tmp_path, text))
 
 

@@ -1,0 +1,91 @@
+"""Text and JSON output of `validate` with hostile strings: nothing a terminal acts on, always encodable."""
+
+from __future__ import annotations
+
+import io
+import json
+import re
+
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from conformance.core.findings import Finding, Location, Outcome, Severity, Verdict
+from conformance.core.text import Text
+from conformance.engine.results import PayloadResult
+from conformance.reports.printable import terminal
+from conformance.reports.results_json import ResultsJsonWriter
+from conformance.reports.text import TextWriter
+from tests.fuzzing import examples
+
+# ESC sequences (colour, window title, OSC 52 clipboard), CR and LF that forge lines, C1 CSI,
+# bidi overrides and isolates, a line separator, and a lone surrogate (a file name byte).
+HOSTILE = ("a\x1b[2J\x1b]0;title\x07\x1b]52;c;cHduZWQ=\x07\rPASS  forged.xml\n"
+           "\x9b31m\u202eevil\u2066x\u2069\u200f\u061c\u2028\x7f\x00\udcff")
+# What a terminal must never receive from payload text: the line feeds of our own layout aside.
+UNSAFE = re.compile("[\x00-\x08\x0b-\x1f\x7f-\x9f\u061c\u200e\u200f\u2028-\u202e\u2066-\u2069\ud800-\udfff]")
+
+
+def _result(text: str) -> PayloadResult:
+    finding = Finding(
+        requirement_id=None, outcome=Outcome.CANT_TELL, severity=Severity.ERROR,
+        message=Text(zh=text, en=text), source="parser",
+        location=Location(line=2, column=3, pointer="/" + text), processing_error=True,
+        hint=Text.same(text), excerpt=f"  1 | {text}\n> 2 | {text}",
+    )
+    return PayloadResult(name=f"dir/{text}.json", sha256=None, size=None, standard=None,
+                         message_type=None, findings=(finding,), verdict=Verdict.ERROR)
+
+
+def _text_output(text: str, lang: str = "en") -> str:
+    stream = io.StringIO()
+    writer = TextWriter(stream, {}, lang=lang)
+    writer.write(_result(text))
+    writer.close()
+    return stream.getvalue()
+
+
+@pytest.mark.parametrize("lang", ["en", "zh"])
+def test_text_output_escapes_what_a_terminal_would_act_on(lang: str) -> None:
+    out = _text_output(HOSTILE, lang)
+    assert not UNSAFE.search(out), ascii(out)
+    assert "\\x1b[2J" in out and "\\u202e" in out and "\\udcff" in out and "\\x9b" in out
+    lines = out.splitlines()
+    assert not any(line.startswith("PASS") for line in lines)  # no forged result line
+    assert sum(HOSTILE[:1] in line for line in lines) >= 5  # name, message, excerpt x2, hint
+    out.encode("utf-8")  # a lone surrogate never reaches the stream
+
+
+def test_terminal_keeps_ordinary_text_and_tabs() -> None:
+    text = "中文 émoji 😀\tTab, quotes \"'\\ and <markup>"
+    assert terminal(text) == text
+    assert terminal("a\nb\rc") == "a\\nb\\rc"
+
+
+def test_json_output_is_valid_and_encodable_with_a_lone_surrogate() -> None:
+    stream = io.StringIO()
+    writer = ResultsJsonWriter(stream, [], None)
+    writer.write(_result(HOSTILE))
+    writer.write(_result("next"))
+    writer.close()
+    text = stream.getvalue()
+    text.encode("utf-8")
+    data = json.loads(text)
+    names = [p["name"] for p in data["payloads"]]
+    assert names[0].endswith("\\udcff.json") and names[1] == "dir/next.json"
+    assert data["payloads"][0]["findings"][0]["message"]["en"].startswith("a\x1b[2J")  # data, kept
+
+
+@settings(max_examples=examples(200), deadline=None)
+@given(st.text(alphabet=st.characters(exclude_categories=()), max_size=64))  # surrogates too
+@pytest.mark.fuzz
+def test_any_string_gives_output_that_encodes(text: str) -> None:
+    out = _text_output(text)
+    assert not UNSAFE.search(out)
+    out.encode("utf-8")
+    stream = io.StringIO()
+    writer = ResultsJsonWriter(stream, [], None)
+    writer.write(_result(text))
+    writer.close()
+    data = json.loads(stream.getvalue().encode("utf-8"))
+    assert data["summary"]["payloads"] == 1
