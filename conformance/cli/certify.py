@@ -54,7 +54,7 @@ from conformance.certify.revocation import (
 from conformance.certify.revocation_state import record_seen
 from conformance.certify.timestamps import parse_time
 from conformance.certify.verification import Status, certificate_id, load_certificate, verify
-from conformance.cli.common import EXIT_NOT_CONFORMANT, EXIT_OK, EXIT_USAGE, tool_errors
+from conformance.cli.common import EXIT_NOT_CONFORMANT, EXIT_OK, EXIT_USAGE, say, tool_errors
 
 F = TypeVar("F", bound=Callable[..., Any])
 
@@ -133,7 +133,7 @@ def _certify_errors(func: F) -> F:
 
 
 def _exit(message: str, code: int) -> NoReturn:
-    click.echo(message, err=True)
+    say(message, err=True)
     raise click.exceptions.Exit(code)
 
 
@@ -144,7 +144,7 @@ def _now() -> datetime:
 def _private_key(path: Path) -> ed25519.Ed25519PrivateKey:
     key = load_private_key(path)
     if os.name == "posix" and stat.S_IMODE(path.stat().st_mode) & 0o077:
-        click.echo(f"conform: warning: {path} can be read by others; chmod 600 it", err=True)
+        say(f"conform: warning: {path} can be read by others; chmod 600 it", err=True)
     return key
 
 
@@ -171,10 +171,10 @@ def keys_generate(out_dir: Path, name: str) -> None:
     are never overwritten (exit code 2).
     """
     files = generate_keys(out_dir, name)
-    click.echo(f"private key: {files.private_pem} (mode 0600: keep it secret, keep a backup)")
-    click.echo(f"public key:  {files.public_jwk}")
-    click.echo(f"public key:  {files.public_pem}")
-    click.echo(f"key id:      {files.key_id}")
+    say(f"private key: {files.private_pem} (mode 0600: keep it secret, keep a backup)")
+    say(f"public key:  {files.public_jwk}")
+    say(f"public key:  {files.public_pem}")
+    say(f"key id:      {files.key_id}")
 
 
 @click.group()
@@ -217,10 +217,10 @@ def certificate_issue(results: Path, key_path: Path, issuer: str, class_id: str 
                f"valid until {cert['expires']}")
     if out is None:
         click.echo(text, nl=False)
-        click.echo(f"conform: {summary}", err=True)
+        say(f"conform: {summary}", err=True)
     else:
         write_new(out, text.encode("utf-8"), mode=0o644)
-        click.echo(f"{summary}: {out}")
+        say(f"{summary}: {out}")
 
 
 @certificate.command("verify", epilog=_EXIT_HELP)
@@ -268,11 +268,11 @@ def certificate_verify(cert: Path, key_path: Path, revocations_path: Path | None
     if result.valid and result.certificate is not None:
         c = result.certificate
         subject = "/".join(c["subject"][k] for k in ("organisation", "product", "version"))
-        click.echo(f"VALID: {c['id']}: {subject} conforms to {c['scope']['standard']['id']} "
+        say(f"VALID: {c['id']}: {subject} conforms to {c['scope']['standard']['id']} "
                    f"{c['scope']['standard']['version']} class {c['scope']['class']}; issued by "
                    f"{c['issuer']['name']} (key {c['issuer']['key-id']}); {result.message}")
     else:
-        click.echo(f"{_LABELS[result.status]}: {cert}: {result.message}")
+        say(f"{_LABELS[result.status]}: {cert}: {result.message}")
     raise click.exceptions.Exit(EXIT_CODES[result.status])
 
 
@@ -302,10 +302,10 @@ def certificate_revoke(reference: str, key_path: Path, list_path: Path, reason: 
     target = certificate_id(reference, key.public_key())
     done = revoke(list_path, target, key, reason=reason, now=_now(), next_update_days=next_update_days)
     if done.already:
-        click.echo(f"{target} was already revoked on {done.entry.revoked}: {list_path} unchanged")
+        say(f"{target} was already revoked on {done.entry.revoked}: {list_path} unchanged")
     else:
         action = "created" if done.created else "updated"
-        click.echo(f"revoked {target} on {done.entry.revoked}: {list_path} {action} "
+        say(f"revoked {target} on {done.entry.revoked}: {list_path} {action} "
                    f"(signed by key {key_id(key.public_key())})")
 
 
@@ -323,7 +323,7 @@ def certificate_refresh(key_path: Path, list_path: Path, next_update_days: int) 
     """
     key = _private_key(key_path)
     listed = refresh(list_path, key, now=_now(), next_update_days=next_update_days)
-    click.echo(f"{list_path}: sequence {listed.sequence}, {len(listed.entries)} revocation(s), "
+    say(f"{list_path}: sequence {listed.sequence}, {len(listed.entries)} revocation(s), "
                f"issued {listed.updated}, next update by {listed.next_update}")
 
 
@@ -339,4 +339,4 @@ def certificate_render(cert: Path, out: Path | None, lang: str) -> None:
         click.echo(html, nl=False)
         return
     signed_file.replace_file(out, html)  # whole or not at all
-    click.echo(f"wrote {out}")
+    say(f"wrote {out}")

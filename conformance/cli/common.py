@@ -9,6 +9,7 @@ from typing import Any, TypeVar
 import click
 
 from conformance.core.errors import ConformanceError, SpecError
+from conformance.reports.printable import terminal
 
 F = TypeVar("F", bound=Callable[..., Any])
 
@@ -38,14 +39,24 @@ def tool_errors(func: F) -> F:
     return wrapper  # type: ignore[return-value]
 
 
+def say(text: str, *, err: bool = False) -> None:
+    """Print a line of ours that quotes untrusted text (file names, bundle or certificate fields).
+
+    Everything a terminal would act on is escaped (`reports.printable.terminal`); our own line
+    breaks are kept, and every continuation line is indented, so quoted text cannot forge a line
+    that looks like one of ours ("conform: error: ...", "VALID: ...").
+    """
+    click.echo("\n  ".join(terminal(line) for line in text.split("\n")), err=err)
+
+
 def echo_notes(notes: tuple[str, ...], *, more: str, shown: int = 10) -> None:
     """Notes of an import on standard error; a long list is cut short."""
     for note in notes[:shown]:
-        click.echo(f"conform: note: {note}", err=True)
+        say(f"conform: note: {note}", err=True)
     if len(notes) > shown:
         click.echo(f"conform: note: ... and {len(notes) - shown} more ({more})", err=True)
 
 
 def _fail(message: str) -> int:
-    click.echo(f"conform: error: {message}", err=True)
+    say(f"conform: error: {message}", err=True)
     return EXIT_USAGE

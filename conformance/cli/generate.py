@@ -7,7 +7,7 @@ from pathlib import Path
 import click
 
 from conformance import api
-from conformance.cli.common import standards_path_option, tool_errors
+from conformance.cli.common import say, standards_path_option, tool_errors
 from conformance.runs.orchestrate import output_folder
 from conformance.runs.plugin import MANIFEST_NAME
 from conformance.runs.suite import generate_suite
@@ -37,6 +37,6 @@ def generate(standard: str, class_id: str | None, out: Path, payloads: tuple[str
     with output_folder(out, what="`conform generate`", marks=(MANIFEST_NAME,)) as folder:
         suite = generate_suite(loaded, class_id, folder.path, payloads=payloads)
         folder.commit()
-    click.echo(f"generated {len(suite.files) - 1} test module(s) for {suite.standard_ref}, "
+    say(f"generated {len(suite.files) - 1} test module(s) for {suite.standard_ref}, "
                f"class {suite.class_id}, in {out}")
-    click.echo(f"suite hash {suite.hash}")
+    say(f"suite hash {suite.hash}")

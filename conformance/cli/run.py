@@ -13,6 +13,7 @@ from conformance import api
 from conformance.cli.common import (
     EXIT_NOT_CONFORMANT,
     EXIT_OK,
+    say,
     standards_path_option,
     tool_errors,
 )
@@ -156,15 +157,15 @@ def run(
             folder.commit()
     except KeyboardInterrupt:
         # One line, no traceback; the run's partial folder is gone and OUT is as it was.
-        click.echo(f"conform: interrupted: {out} is left as the previous run left it", err=True)
+        say(f"conform: interrupted: {out} is left as the previous run left it", err=True)
         raise click.exceptions.Exit(EXIT_INTERRUPTED) from None
-    click.echo(f"verdict for class {document['class']}: {document['verdict']}")
-    click.echo(f"results and reports in {out}: results.json junit.xml earl.jsonld report.html")
+    say(f"verdict for class {document['class']}: {document['verdict']}")
+    say(f"results and reports in {out}: results.json junit.xml earl.jsonld report.html")
     if issued is None:
-        click.echo("no certificate: the class did not pass")
+        say("no certificate: the class did not pass")
         raise click.exceptions.Exit(EXIT_NOT_CONFORMANT)
     certificate, html = folder.final(issued.path), folder.final(issued.html)
     public_key = folder.final(issued.public_key) if issued.self_signed_key else issued.public_key
-    click.echo(f"certificate: {certificate} (printable: {html})")
-    click.echo(f"verify with: conform certificate verify {certificate} --issuer-key {public_key}")
+    say(f"certificate: {certificate} (printable: {html})")
+    say(f"verify with: conform certificate verify {certificate} --issuer-key {public_key}")
     raise click.exceptions.Exit(EXIT_OK)

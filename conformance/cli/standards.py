@@ -9,9 +9,10 @@ from typing import Any
 import click
 
 from conformance import api
-from conformance.cli.common import echo_notes, standards_path_option, tool_errors
+from conformance.cli.common import echo_notes, say, standards_path_option, tool_errors
 from conformance.engine.checks import get_check
 from conformance.engine.importer import import_standard, parse_root
+from conformance.reports.printable import json_text
 from conformance.spec.model import CheckKind, Standard
 
 
@@ -30,15 +31,15 @@ def list_(output_format: str, standards_path: tuple[str, ...]) -> None:
     items = [api.load_standard(f"{b.id}@{b.version}", standards_path=standards_path or None)
              for b in catalog.bundles()]
     if output_format == "json":
-        click.echo(json.dumps([_summary(s) for s in items], ensure_ascii=False, indent=2))
+        click.echo(json_text(json.dumps([_summary(s) for s in items], ensure_ascii=False, indent=2)))
         return
     if not items:
-        click.echo("no standards found in " + ", ".join(map(str, catalog.roots)))
+        say("no standards found in " + ", ".join(map(str, catalog.roots)))
         return
     for s in items:
         labelled = "reference specification" in s.title.en.lower()
         note = " (reference specification)" if s.reference_note and not labelled else ""
-        click.echo(f"{s.ref:<40} {s.lifecycle.status.value:<10} {s.title.en}{note}")
+        say(f"{s.ref:<40} {s.lifecycle.status.value:<10} {s.title.en}{note}")
 
 
 def _summary(s: Standard) -> dict[str, Any]:
@@ -59,7 +60,7 @@ def show(ref: str, output_format: str, lang: str, standards_path: tuple[str, ...
     """Show a standard: lifecycle, message types, conformance classes and requirements."""
     s = api.load_standard(ref, standards_path=standards_path or None)
     if output_format == "json":
-        click.echo(json.dumps(_detail(s), ensure_ascii=False, indent=2))
+        click.echo(json_text(json.dumps(_detail(s), ensure_ascii=False, indent=2)))
         return
     lc = s.lifecycle
     lines = [
@@ -88,7 +89,8 @@ def show(ref: str, output_format: str, lang: str, standards_path: tuple[str, ...
         lines.append("code lists:")
         for cl in s.code_lists.values():
             lines.append(f"  {cl.id} version {cl.version} ({cl.date}), {len(cl.codes)} codes")
-    click.echo("\n".join(lines))
+    for line in lines:  # each line of ours is one terminal line, whatever the bundle holds
+        say(line)
 
 
 def _how(check: Any) -> str:
@@ -162,8 +164,8 @@ def import_(artefacts: tuple[Path, ...], standard_id: str, version: str, out: Pa
         list(artefacts), out=out, standard_id=standard_id, version=version, title=title,
         phase=phase, roots=[parse_root(r) for r in roots], force=force)
     for warning in plan.warnings:
-        click.echo(f"conform: warning: {warning}", err=True)
+        say(f"conform: warning: {warning}", err=True)
     echo_notes(plan.notes, more="comments in standard.yaml")
-    click.echo(f"imported {plan.standard_id}@{plan.version} into {folder}: {plan.requirements} "
+    say(f"imported {plan.standard_id}@{plan.version} into {folder}: {plan.requirements} "
                f"requirements, message types {', '.join(plan.message_types)}, "
                f"{len(plan.files)} artefact file(s); status draft: review {folder / 'standard.yaml'}")
