@@ -39,6 +39,7 @@ BUNDLE_MAX_FILES = 10_000  # files, directories and symlinks walked
 # All regular files together; each is read whole (one at a time) to hash it, so this also bounds
 # the memory hashing takes.
 BUNDLE_MAX_BYTES = 256 * MIB
+JSON_SCHEMA_MAX_BYTES = 32 * MIB  # one JSON Schema of a bundle (read with core.files.read_bounded)
 CODE_LIST_MAX_BYTES = 32 * MIB  # one Genericode file (the largest ISO/UN lists are a few MiB)
 BUNDLE_PATH_MAX_CHARS = 1024  # an artefact path in a manifest (PATH_MAX is 4096; real ones < 100)
 # What an error message quotes from a hostile document: enough to recognise it, never all of it.

@@ -19,7 +19,8 @@ from lxml import etree
 
 from conformance.core.errors import PayloadError, RuleError, SpecError
 from conformance.core.evaluation import EvaluationContext
-from conformance.core.limits import XSD11_COMPILE_SECONDS, XSD11_VALIDATE_SECONDS
+from conformance.core.files import read_bounded
+from conformance.core.limits import JSON_SCHEMA_MAX_BYTES, XSD11_COMPILE_SECONDS, XSD11_VALIDATE_SECONDS
 from conformance.engine.jsonpos import escape_token
 from conformance.engine.xsd import (
     BudgetExhausted,
@@ -118,16 +119,22 @@ class JsonSchemaValidator:
 
     def __init__(self, path: Path) -> None:
         self.path = path
+        data = read_bounded(path, max_bytes=JSON_SCHEMA_MAX_BYTES, error=SpecError, what="JSON Schema",
+                            what_zh="JSON Schema")
         try:
-            schema = json.loads(path.read_text(encoding="utf-8"))
-        except (OSError, UnicodeDecodeError, json.JSONDecodeError) as exc:
-            raise SpecError(f"cannot read JSON Schema: {exc}", location=str(path)) from exc
+            schema = json.loads(data.decode("utf-8"))
+        except RecursionError:
+            raise SpecError("JSON Schema nested too deeply to read", location=str(path)) from None
+        except (UnicodeDecodeError, ValueError) as exc:  # ValueError: JSONDecodeError, huge integers
+            raise SpecError(f"cannot read JSON Schema: {_capped(str(exc))}", location=str(path)) from None
         declared = schema.get("$schema", "") if isinstance(schema, dict) else ""
         if declared and "2020-12" not in declared:
             raise SpecError(f"JSON Schema must declare draft 2020-12, not {declared!r}",
                             location=str(path))
         try:
             jsonschema.Draft202012Validator.check_schema(schema)
+        except RecursionError:
+            raise SpecError("JSON Schema nested too deeply to check", location=str(path)) from None
         except jsonschema.SchemaError as exc:
             raise SpecError(f"invalid JSON Schema at {'/'.join(map(str, exc.path))}: {exc.message}",
                             location=str(path)) from exc

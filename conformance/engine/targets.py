@@ -8,6 +8,7 @@ from typing import Any
 from lxml import etree
 
 from conformance.core.errors import SpecError
+from conformance.core.limits import RULE_MAX_POINTER_CHARS
 from conformance.engine.jsonpos import escape_token
 
 
@@ -68,6 +69,54 @@ def select_json(steps: tuple[str, ...], value: Any, prefix: str = "") -> Iterato
         if not nodes:
             break
     return iter(nodes)
+
+
+def json_pointers_at(steps: tuple[str, ...], value: Any, wanted: set[int],
+                     budget: int = RULE_MAX_POINTER_CHARS) -> dict[int, str]:
+    """The pointers of the matches numbered `wanted` (in `select_json` order), and only those.
+
+    The walk keeps a link to each match's parent instead of its pointer, so a pointer is joined
+    only for a wanted match: building every pointer is quadratic when a `*` runs over members with
+    long names that later steps descend into. Pointers past `budget` characters in all are left
+    out (the finding keeps its message, without a location).
+    """
+    # A link is (parent link, escaped token); the root's is None.
+    nodes: list[tuple[Any, Any]] = [(value, None)]
+    for step in steps:
+        found: list[tuple[Any, Any]] = []
+        if step == "*":
+            for node, link in nodes:
+                if type(node) is dict:
+                    found.extend((child, (link, key)) for key, child in node.items())
+                elif type(node) is list:
+                    found.extend((child, (link, index)) for index, child in enumerate(node))
+        else:
+            index = int(step) if (step.isascii() and step.isdigit()) else -1
+            for node, link in nodes:
+                if type(node) is dict:
+                    if step in node:
+                        found.append((node[step], (link, step)))
+                elif type(node) is list and 0 <= index < len(node):
+                    found.append((node[index], (link, index)))
+        nodes = found
+        if not nodes:
+            break
+    pointers: dict[int, str] = {}
+    spent = 0
+    for number in sorted(wanted):
+        if number >= len(nodes):
+            continue
+        tokens: list[str] = []
+        link = nodes[number][1]
+        while link is not None:
+            link, token = link
+            tokens.append(escape_token(token) if isinstance(token, str) else str(token))
+        pointer = "".join("/" + t for t in reversed(tokens))
+        spent += len(pointer)
+        if spent > budget:
+            break
+        pointers[number] = pointer
+    return pointers
 
 
 def select_json_values(steps: tuple[str, ...], value: Any) -> list[Any]:

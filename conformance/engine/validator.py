@@ -20,8 +20,8 @@ from conformance.engine.schemas import JsonSchemaValidator, SchemaViolation, Xsd
 from conformance.engine.schematron import CompiledSchematron, LineFinder, compile_schematron
 from conformance.engine.targets import (
     compile_xml_target,
+    json_pointers_at,
     parse_json_target,
-    select_json,
     select_json_values,
     select_xml,
 )
@@ -255,7 +255,7 @@ class MessageTypeValidator:
             else:
                 values = select_json_values(binding.selector, doc.value)
             verdicts = binding.check.run_all(values, binding.params, codes)
-            pointers: list[str] | None = None
+            pointers: dict[int, str] | None = None
             problems_seen = False
             for index, problems in enumerate(verdicts):
                 if not problems:
@@ -264,9 +264,10 @@ class MessageTypeValidator:
                 if isinstance(doc, XmlDocument):
                     location = self._locate(nodes[index][1], ex)
                 else:
-                    if pointers is None:  # the same walk, now with pointers, in the same order
-                        pointers = [pointer for _, pointer in select_json(binding.selector, doc.value)]
-                    location = ex.locate(pointer=pointers[index])
+                    if pointers is None:  # the same walk again, joining pointers for failures only
+                        failed = {i for i, found in enumerate(verdicts) if found}
+                        pointers = json_pointers_at(binding.selector, doc.value, failed)
+                    location = ex.locate(pointer=pointers.get(index))
                 for problem in problems:
                     yield Finding(
                         req.id, Outcome.FAILED, _severity(req), problem.message, source,

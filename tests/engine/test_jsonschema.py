@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import os
 from pathlib import Path
 from typing import Any
 
@@ -66,3 +67,21 @@ def test_a_violation_never_quotes_a_huge_value_whole(tmp_path: Path) -> None:
     (violation,) = validator.iter_violations("名" * 400_000)
     assert len(violation.message) < 400
     assert violation.message.endswith("is longer than 64 characters"), violation.message[-80:]
+
+
+@pytest.mark.parametrize("content", ["fifo", "deep", "huge-int"])
+def test_a_hostile_json_schema_file_is_a_spec_error(tmp_path: Path, content: str) -> None:
+    # A FIFO would block the reader; 100,000 brackets overflow the stack of json and jsonschema;
+    # an integer of 5,000 digits is over Python's limit: each a SpecError naming the file.
+    path = tmp_path / "schema.json"
+    if content == "fifo":
+        os.mkfifo(path)
+    elif content == "deep":
+        path.write_text('{"$schema": "https://json-schema.org/draft/2020-12/schema", "allOf": '
+                        + "[" * 100_000 + "]" * 100_000 + "}", encoding="utf-8")
+    else:
+        path.write_text('{"maximum": ' + "9" * 5000 + "}", encoding="utf-8")
+    with pytest.raises(SpecError) as caught:
+        JsonSchemaValidator(path)
+    assert caught.value.location == str(path)
+    assert len(str(caught.value)) < 500
