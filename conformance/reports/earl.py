@@ -24,7 +24,6 @@ from typing import IO, Any
 
 from conformance.core.findings import Outcome
 from conformance.reports.cases import Case, Document, iter_payload_cases
-from conformance.reports.printable import json_text
 
 EARL = "http://www.w3.org/ns/earl#"
 CONTEXT: dict[str, str] = {
@@ -172,8 +171,7 @@ def iter_assertions(document: Document) -> Iterator[dict[str, Any]]:
 
 
 def _dump(node: Mapping[str, Any]) -> str:
-    # Payload names may hold lone surrogates (file names that are not UTF-8): shown as escapes.
-    return json_text(json.dumps(node, ensure_ascii=False, sort_keys=True))
+    return json.dumps(node, ensure_ascii=False, sort_keys=True)
 
 
 def write_earl(document: Document, stream: IO[str]) -> None:

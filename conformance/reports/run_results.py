@@ -24,7 +24,6 @@ from conformance.core.files import read_bounded
 from conformance.core.findings import OUTCOME_RANK, Level, Outcome, Verdict
 from conformance.core.limits import RUN_RESULTS_MAX_BYTES
 from conformance.engine.results import PayloadResult
-from conformance.reports.printable import json_text
 from conformance.reports.results_json import payload_to_dict
 from conformance.spec.model import Standard
 
@@ -147,8 +146,9 @@ class RunResults:
 
 def dumps(document: Mapping[str, Any]) -> str:
     """The one serialisation of results: sorted keys, UTF-8 text, newline at the end."""
-    # Payload names may hold lone surrogates (file names that are not UTF-8): shown as escapes.
-    return json_text(json.dumps(document, ensure_ascii=False, sort_keys=True, indent=1)) + "\n"
+    # Lone surrogates (file names that are not UTF-8) pass through here; the writer encodes them
+    # with `backslashreplace`, that is as JSON \udcXX escapes, which read back as the same string.
+    return json.dumps(document, ensure_ascii=False, sort_keys=True, indent=1) + "\n"
 
 
 @cache
