@@ -44,8 +44,9 @@ CODE_LIST_MAX_BYTES = 32 * MIB  # one Genericode file (the largest ISO/UN lists 
 BUNDLE_PATH_MAX_CHARS = 1024  # an artefact path in a manifest (PATH_MAX is 4096; real ones < 100)
 # What an error message quotes from a hostile document: enough to recognise it, never all of it.
 QUOTE_MAX_CHARS = 120
-# Any XML file of a bundle that libxml2 asks for (an XSD and its includes, through
-# `core.xmlparser.FilesUnder`): the largest published schema sets (UBL 2.4) are a few MiB a file.
+# One XML file of a bundle: each schema document `engine/xsd.py` reads for libxml2 and xmlschema
+# (and any file `core.xmlparser.FilesUnder` serves): the largest published schema sets (UBL 2.4)
+# are a few MiB a file.
 XML_ARTEFACT_MAX_BYTES = 32 * MIB
 
 # --- JSON business rules (engine/jsonrules, LANGUAGE.md section 6) ------------------------------
