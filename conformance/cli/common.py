@@ -9,6 +9,7 @@ from typing import Any, TypeVar
 import click
 
 from conformance.core.errors import ConformanceError, SpecError
+from conformance.core.limits import PAYLOAD_SECONDS, WORKER_MAX_MIB
 from conformance.reports.printable import terminal
 
 F = TypeVar("F", bound=Callable[..., Any])
@@ -22,6 +23,21 @@ standards_path_option = click.option(
     help="Folder holding <id>/<version>/standard.yaml bundles (repeatable). "
          "Default: $CONFORMANCE_STANDARDS_PATH, ./standards, the bundled standards.",
 )
+
+
+def budget_options(func: F) -> F:
+    """`--timeout` and `--max-memory`: the per-payload budgets of the supervisor (validate, run)."""
+    func = click.option(
+        "--max-memory", type=click.IntRange(min=0), default=WORKER_MAX_MIB, show_default=True,
+        metavar="MiB",
+        help="Resident memory budget of each worker process; the payload that crosses it is "
+             "stopped and reported as a processing error. 0: no limit. With --timeout 0 and "
+             "--max-memory 0, one job validates in this process, unsupervised.")(func)
+    return click.option(
+        "--timeout", type=click.FloatRange(min=0), default=PAYLOAD_SECONDS, show_default=True,
+        metavar="SECONDS",
+        help="Wall-clock budget of one payload; a payload over it is stopped (its worker process "
+             "killed) and reported as a processing error, so no class can pass. 0: no limit.")(func)
 
 
 def tool_errors(func: F) -> F:

@@ -13,12 +13,12 @@ from conformance import api
 from conformance.cli.common import (
     EXIT_NOT_CONFORMANT,
     EXIT_OK,
+    budget_options,
     say,
     standards_path_option,
     tool_errors,
 )
 from conformance.core.errors import UsageError
-from conformance.core.limits import PAYLOAD_SECONDS, WORKER_MAX_MIB
 from conformance.reports.run_results import Subject
 from conformance.runs.orchestrate import certify_run, run_output, run_suite
 
@@ -87,14 +87,7 @@ class Progress:
     show_default=True,
     help="Processes validating payloads.",
 )
-@click.option("--timeout", type=click.FloatRange(min=0), default=PAYLOAD_SECONDS, show_default=True,
-              metavar="SECONDS",
-              help="Wall-clock budget of one payload; a payload over it is stopped (its process "
-                   "killed) and is a processing error, so the class cannot pass. 0: no limit.")
-@click.option("--max-memory", type=click.IntRange(min=0), default=WORKER_MAX_MIB, show_default=True,
-              metavar="MiB",
-              help="Resident memory budget of each process validating payloads; the payload that "
-                   "crosses it is stopped and is a processing error. 0: no limit.")
+@budget_options
 @click.option(
     "--key",
     "key_path",

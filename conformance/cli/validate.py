@@ -17,12 +17,12 @@ from conformance.cli.common import (
     EXIT_NOT_CONFORMANT,
     EXIT_OK,
     EXIT_USAGE,
+    budget_options,
     echo_notes,
     standards_path_option,
     tool_errors,
 )
 from conformance.core.findings import Verdict
-from conformance.core.limits import PAYLOAD_SECONDS, WORKER_MAX_MIB
 from conformance.engine.batch import DEFAULT_PATTERNS, iter_payload_paths, validate_paths
 from conformance.engine.importer import parse_root, temporary_standard
 from conformance.engine.payload import DEFAULT_MAX_BYTES
@@ -61,15 +61,7 @@ _FILE = click.Path(exists=True, dir_okay=False, path_type=Path)
               help=f"File patterns taken from folders (repeatable; default {' '.join(DEFAULT_PATTERNS)}).")
 @click.option("--max-bytes", type=click.IntRange(min=1), default=DEFAULT_MAX_BYTES, show_default=True,
               help="Largest payload read; larger ones are reported as processing errors.")
-@click.option("--timeout", type=click.FloatRange(min=0), default=PAYLOAD_SECONDS, show_default=True,
-              metavar="SECONDS",
-              help="Wall-clock budget of one payload; a payload over it is stopped (its worker "
-                   "process killed) and reported as a processing error. 0: no limit.")
-@click.option("--max-memory", type=click.IntRange(min=0), default=WORKER_MAX_MIB, show_default=True,
-              metavar="MiB",
-              help="Resident memory budget of each worker process; the payload that crosses it is "
-                   "stopped and reported as a processing error. 0: no limit. With --timeout 0 and "
-                   "--max-memory 0, one job validates in this process, unsupervised.")
+@budget_options
 @click.option("--output", "-o", type=click.Path(dir_okay=False, path_type=Path),
               help="Write to this file instead of standard output.")
 @standards_path_option
