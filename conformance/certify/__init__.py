@@ -12,7 +12,9 @@ from conformance.certify.certificate import IssueOptions, certificate_hash, issu
 from conformance.certify.errors import (
     CanonicalizationError,
     IssueRefused,
+    RolledBackRevocations,
     SignatureError,
+    StaleRevocations,
     UntrustedRevocations,
 )
 from conformance.certify.jcs import canonicalize
@@ -25,7 +27,15 @@ from conformance.certify.keys import (
     public_jwk,
 )
 from conformance.certify.render import render_html
-from conformance.certify.revocation import Revocation, Revoked, load_revocations, revoke
+from conformance.certify.revocation import (
+    Freshness,
+    Revocation,
+    RevocationList,
+    Revoked,
+    load_revocations,
+    refresh,
+    revoke,
+)
 from conformance.certify.verification import (
     Status,
     Verification,
@@ -36,12 +46,16 @@ from conformance.certify.verification import (
 
 __all__ = [
     "CanonicalizationError",
+    "Freshness",
     "IssueOptions",
     "IssueRefused",
     "KeyFiles",
     "Revocation",
+    "RevocationList",
     "Revoked",
+    "RolledBackRevocations",
     "SignatureError",
+    "StaleRevocations",
     "Status",
     "UntrustedRevocations",
     "Verification",
@@ -57,6 +71,7 @@ __all__ = [
     "load_public_key",
     "load_revocations",
     "public_jwk",
+    "refresh",
     "render_html",
     "revoke",
     "verify",
