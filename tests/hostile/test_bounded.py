@@ -8,7 +8,7 @@ from tests.hostile.bounded import BoundExceeded, conform, python
 
 
 def test_a_hang_is_killed_at_the_time_bound() -> None:
-    with pytest.raises(BoundExceeded, match="longer than 1"):
+    with pytest.raises(BoundExceeded, match=r"longer than \d"):
         python("import time; time.sleep(60)", seconds=1)
 
 
@@ -18,6 +18,7 @@ def test_a_memory_hog_is_killed_at_the_memory_bound() -> None:
 
 
 def test_a_bounded_conform_reports_exit_code_output_and_peak() -> None:
-    seen = conform("--version", seconds=30, memory_mib=500)
+    # A generous time bound: on a loaded CI machine start-up alone has taken over 10 s.
+    seen = conform("--version", seconds=120, memory_mib=500)
     assert seen.returncode == 0 and "conform" in seen.stdout.lower()
     assert 5 < seen.peak_mib < 500
