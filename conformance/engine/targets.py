@@ -44,43 +44,13 @@ def parse_json_target(target: str, *, where: str) -> tuple[str, ...]:
     return tuple(t.replace("~1", "/").replace("~0", "~") for t in target[1:].split("/"))
 
 
-def select_json(steps: tuple[str, ...], value: Any, prefix: str = "") -> Iterator[tuple[Any, str]]:
-    """(value, concrete pointer) for every match; `*` matches each array item or object member."""
-    # Breadth first, one list per step: no generator frame per level and per node.
-    nodes: list[tuple[Any, str]] = [(value, prefix)]
-    for step in steps:
-        found: list[tuple[Any, str]] = []
-        if step == "*":
-            for node, pointer in nodes:
-                if type(node) is dict:
-                    found.extend((child, f"{pointer}/{escape_token(key)}") for key, child in node.items())
-                elif type(node) is list:
-                    found.extend((child, f"{pointer}/{index}") for index, child in enumerate(node))
-        else:
-            escaped = escape_token(step)
-            index = int(step) if (step.isascii() and step.isdigit()) else -1
-            for node, pointer in nodes:
-                if type(node) is dict:
-                    if step in node:
-                        found.append((node[step], f"{pointer}/{escaped}"))
-                elif type(node) is list and 0 <= index < len(node):
-                    found.append((node[index], f"{pointer}/{step}"))
-        nodes = found
-        if not nodes:
-            break
-    return iter(nodes)
+def _walk(steps: tuple[str, ...], value: Any) -> list[tuple[Any, Any]]:
+    """(value, link) for every match, in document order; a link is (parent link, token), None at the root.
 
-
-def json_pointers_at(steps: tuple[str, ...], value: Any, wanted: set[int],
-                     budget: int = RULE_MAX_POINTER_CHARS) -> dict[int, str]:
-    """The pointers of the matches numbered `wanted` (in `select_json` order), and only those.
-
-    The walk keeps a link to each match's parent instead of its pointer, so a pointer is joined
-    only for a wanted match: building every pointer is quadratic when a `*` runs over members with
-    long names that later steps descend into. Pointers past `budget` characters in all are left
-    out (the finding keeps its message, without a location).
+    Links instead of pointers: a pointer is joined only when asked for, since building every one is
+    quadratic when a `*` runs over members with long names that later steps descend into.
+    Breadth first, one list per step: no generator frame per level and per node.
     """
-    # A link is (parent link, escaped token); the root's is None.
     nodes: list[tuple[Any, Any]] = [(value, None)]
     for step in steps:
         found: list[tuple[Any, Any]] = []
@@ -101,17 +71,36 @@ def json_pointers_at(steps: tuple[str, ...], value: Any, wanted: set[int],
         nodes = found
         if not nodes:
             break
+    return nodes
+
+
+def _pointer(link: Any) -> str:
+    tokens: list[str] = []
+    while link is not None:
+        link, token = link
+        tokens.append(escape_token(token) if isinstance(token, str) else str(token))
+    return "".join("/" + t for t in reversed(tokens))
+
+
+def select_json(steps: tuple[str, ...], value: Any) -> Iterator[tuple[Any, str]]:
+    """(value, concrete pointer) for every match; `*` matches each array item or object member."""
+    return ((node, _pointer(link)) for node, link in _walk(steps, value))
+
+
+def json_pointers_at(steps: tuple[str, ...], value: Any, wanted: set[int],
+                     budget: int = RULE_MAX_POINTER_CHARS) -> dict[int, str]:
+    """The pointers of the matches numbered `wanted` (in `select_json` order), and only those.
+
+    Pointers past `budget` characters in all are left out (the finding keeps its message, without
+    a location).
+    """
+    nodes = _walk(steps, value)
     pointers: dict[int, str] = {}
     spent = 0
     for number in sorted(wanted):
         if number >= len(nodes):
             continue
-        tokens: list[str] = []
-        link = nodes[number][1]
-        while link is not None:
-            link, token = link
-            tokens.append(escape_token(token) if isinstance(token, str) else str(token))
-        pointer = "".join("/" + t for t in reversed(tokens))
+        pointer = _pointer(nodes[number][1])
         spent += len(pointer)
         if spent > budget:
             break
