@@ -29,12 +29,12 @@ from lxml import etree
 REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO))
 
-from conformance.engine.schematron import (  # noqa: E402
+from conformance.validation.schematron import (  # noqa: E402
     CompiledSchematron,
     clear_memory_cache,
     compile_schematron,
 )
-from conformance.engine.schematron._runtime import document_text, saxon_processor  # noqa: E402
+from conformance.validation.schematron._runtime import document_text, saxon_processor  # noqa: E402
 
 CORPUS = REPO.parent / "shared" / "corpora" / "en16931-ubl"
 SCHEMA = CORPUS / "schematron" / "EN16931-UBL-validation.sch"

@@ -32,11 +32,11 @@ REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO))
 
 from conformance.core.xmlparser import FilesUnder, xml_parser  # noqa: E402
-from conformance.engine.batch import validate_paths  # noqa: E402
-from conformance.engine.schemas import JsonSchemaValidator  # noqa: E402
-from conformance.engine.session import ValidationSession  # noqa: E402
-from conformance.engine.xmldoc import hardened_parser  # noqa: E402
-from conformance.spec.catalog import Catalog  # noqa: E402
+from conformance.execution.batch import validate_paths  # noqa: E402
+from conformance.execution.session import ValidationSession  # noqa: E402
+from conformance.standard.catalog import Catalog  # noqa: E402
+from conformance.validation.documents.xmldoc import hardened_parser  # noqa: E402
+from conformance.validation.schemas import JsonSchemaValidator  # noqa: E402
 
 STANDARD = "egov-exchange-envelope@1.0.0"
 FIXTURES = REPO / "fixtures" / "egov-exchange-envelope" / "1.0.0"
@@ -139,10 +139,10 @@ def _peak_memory(folder: Path, count: int) -> int:
 
 def profile(session: ValidationSession, files: list[Path]) -> Iterator[tuple[str, float]]:
     """Microseconds per payload spent in each stage and in each rule or check."""
-    from conformance.engine.excerpt import Excerpts
-    from conformance.engine.jsondoc import parse_json
-    from conformance.engine.payload import read_payload
-    from conformance.engine.xmldoc import parse_xml
+    from conformance.validation.documents.excerpt import Excerpts
+    from conformance.validation.documents.jsondoc import parse_json
+    from conformance.validation.documents.payload import read_payload
+    from conformance.validation.documents.xmldoc import parse_xml
 
     standard = session.standards[0]
     for mt in standard.message_types.values():

@@ -1,7 +1,7 @@
 """egov-conformance: conformance testing of e-government message standards.
 
 The public API; everything not named in `__all__` is internal and may change. Names are imported
-on first use so that `import conformance.spec` does not pull in the engine (layers stay separate).
+on first use so that `import conformance.standard` does not pull in the engine (layers stay separate).
 """
 
 from __future__ import annotations
@@ -31,11 +31,11 @@ _EXPORTS = {
     "Severity": "conformance.core.findings",
     "Verdict": "conformance.core.findings",
     "Text": "conformance.core.text",
-    "PayloadResult": "conformance.engine.results",
-    "ConformanceClass": "conformance.spec.model",
-    "MessageType": "conformance.spec.model",
-    "Requirement": "conformance.spec.model",
-    "Standard": "conformance.spec.model",
+    "PayloadResult": "conformance.validation.results",
+    "ConformanceClass": "conformance.standard.model",
+    "MessageType": "conformance.standard.model",
+    "Requirement": "conformance.standard.model",
+    "Standard": "conformance.standard.model",
 }
 
 __all__ = sorted([*_EXPORTS, "__version__"])
@@ -54,8 +54,8 @@ if TYPE_CHECKING:  # pragma: no cover
     )
     from conformance.core.findings import Finding, Level, Location, Outcome, Severity, Verdict
     from conformance.core.text import Text
-    from conformance.engine.results import PayloadResult
-    from conformance.spec.model import ConformanceClass, MessageType, Requirement, Standard
+    from conformance.standard.model import ConformanceClass, MessageType, Requirement, Standard
+    from conformance.validation.results import PayloadResult
 
 
 def __getattr__(name: str) -> Any:

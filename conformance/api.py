@@ -8,14 +8,14 @@ from pathlib import Path
 
 from conformance.core.errors import UsageError
 from conformance.core.limits import PAYLOAD_SECONDS, WORKER_MAX_MIB
-from conformance.engine.batch import DEFAULT_PATTERNS, iter_payload_paths, validate_paths
-from conformance.engine.payload import DEFAULT_MAX_BYTES
-from conformance.engine.results import PayloadResult
-from conformance.engine.session import ValidationSession
-from conformance.engine.supervisor import ExecutionBudget
-from conformance.spec.catalog import Catalog
-from conformance.spec.manifest import load_standard as _load_bundle
-from conformance.spec.model import Standard
+from conformance.execution.batch import DEFAULT_PATTERNS, iter_payload_paths, validate_paths
+from conformance.execution.session import ValidationSession
+from conformance.execution.supervisor import ExecutionBudget
+from conformance.standard.catalog import Catalog
+from conformance.standard.manifest import load_standard as _load_bundle
+from conformance.standard.model import Standard
+from conformance.validation.documents.payload import DEFAULT_MAX_BYTES
+from conformance.validation.results import PayloadResult
 
 StrPath = str | PathLike[str]
 

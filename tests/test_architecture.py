@@ -8,20 +8,34 @@ from pathlib import Path
 import conformance
 
 PACKAGE = Path(conformance.__file__).parent
+# The layers of ARCHITECTURE.md. Homes that are declared but not built yet are listed too, so the
+# first module written there is held to its floor from the start.
 LAYERS = {
     "core": 0, "_version": 0,
-    "spec": 1,
-    "engine": 2,
-    "reports": 3,
-    "certify": 4,
-    "runs": 5,
-    "api": 6, "cli": 6, "__main__": 6, "__init__": 6,
+    "trust": 1,
+    "standard": 2,
+    "validation": 3,
+    "conversations": 4,
+    "execution": 5,
+    "partner": 6,
+    "records": 7,
+    "reports": 8,
+    "certify": 9,
+    "authoring": 10, "runs": 10,
+    "api": 11, "cli": 11, "service": 11, "__main__": 11, "__init__": 11,
 }
+# Packages that share a floor are siblings and do not import each other; only the interfaces
+# (the API, the command, the service) may.
+SIBLINGS_MAY_IMPORT = {"api", "cli", "service", "__main__", "__init__"}
+
+
+def _package(module: str) -> str:
+    parts = module.split(".")
+    return parts[1] if len(parts) > 1 else "__init__"
 
 
 def _layer(module: str) -> int:
-    parts = module.split(".")
-    return LAYERS[parts[1] if len(parts) > 1 else "__init__"]
+    return LAYERS[_package(module)]
 
 
 def _module_name(path: Path) -> str:
@@ -50,6 +64,9 @@ def test_imports_only_go_downwards() -> None:
                     continue
                 if _layer(target) > own:
                     wrong.append(f"{module} (layer {own}) imports {target} (layer {_layer(target)})")
+                elif (_layer(target) == own and _package(target) != _package(module)
+                      and _package(module) not in SIBLINGS_MAY_IMPORT):
+                    wrong.append(f"{module} imports its sibling {target} (both layer {own})")
     assert not wrong, "\n".join(wrong)
 
 

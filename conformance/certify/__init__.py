@@ -1,4 +1,4 @@
-"""Layer 4: signed conformance certificates. Imports core, spec, engine and reports.
+"""Layer 9: signed conformance certificates. Imports everything below except authoring and runs.
 
 Issuer keys are Ed25519 (`keys`); a certificate is issued from conformant run results
 (`certificate`), signed as a detached JWS with EdDSA over its RFC 8785 (JCS) bytes (`jws`, `jcs`),
@@ -9,23 +9,6 @@ printable page (`render`). File formats: `certificate.schema.json`, `revocations
 from __future__ import annotations
 
 from conformance.certify.certificate import IssueOptions, certificate_hash, issue, issue_file
-from conformance.certify.errors import (
-    CanonicalizationError,
-    IssueRefused,
-    RolledBackRevocations,
-    SignatureError,
-    StaleRevocations,
-    UntrustedRevocations,
-)
-from conformance.certify.jcs import canonicalize
-from conformance.certify.keys import (
-    KeyFiles,
-    generate_keys,
-    key_id,
-    load_private_key,
-    load_public_key,
-    public_jwk,
-)
 from conformance.certify.render import render_html
 from conformance.certify.revocation import (
     Freshness,
@@ -42,6 +25,23 @@ from conformance.certify.verification import (
     certificate_id,
     load_certificate,
     verify,
+)
+from conformance.core.errors import (
+    CanonicalizationError,
+    IssueRefused,
+    RolledBackRevocations,
+    SignatureError,
+    StaleRevocations,
+    UntrustedRevocations,
+)
+from conformance.trust.jcs import canonicalize
+from conformance.trust.keys import (
+    KeyFiles,
+    generate_keys,
+    key_id,
+    load_private_key,
+    load_public_key,
+    public_jwk,
 )
 
 __all__ = [

@@ -21,16 +21,16 @@ from urllib.parse import urlsplit
 
 from cryptography.hazmat.primitives.asymmetric import ed25519
 
-from conformance.certify import jws, signed_file
-from conformance.certify.errors import IssueRefused
-from conformance.certify.jcs import canonicalize
-from conformance.certify.keys import key_id
+from conformance.certify import signed_file
 from conformance.certify.timestamps import format_time
 from conformance.core.digests import sha256_digest
-from conformance.core.errors import UsageError
+from conformance.core.errors import IssueRefused, UsageError
 from conformance.core.findings import Level, Outcome, Verdict
 from conformance.core.limits import RUN_RESULTS_MAX_BYTES
-from conformance.reports.run_results import check_run_results
+from conformance.records.run_results import check_run_results
+from conformance.trust import jws
+from conformance.trust.jcs import canonicalize
+from conformance.trust.keys import key_id
 
 FORMAT = "egov-conformance/certificate"
 FORMAT_VERSION = "1.0"

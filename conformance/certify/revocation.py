@@ -33,20 +33,23 @@ from typing import Any
 
 from cryptography.hazmat.primitives.asymmetric import ed25519
 
-from conformance.certify import jws, lockfile, signed_file
-from conformance.certify.errors import (
+from conformance.certify import signed_file
+from conformance.certify.timestamps import format_time, parse_time
+from conformance.core import lockfile
+from conformance.core.digests import sha256_digest
+from conformance.core.errors import (
     RolledBackRevocations,
     SignatureError,
     StaleRevocations,
     UntrustedRevocations,
+    UsageError,
 )
-from conformance.certify.jcs import canonicalize
-from conformance.certify.keys import key_id
-from conformance.certify.timestamps import format_time, parse_time
-from conformance.core.digests import sha256_digest
-from conformance.core.errors import UsageError
 from conformance.core.files import read_bounded
 from conformance.core.limits import REVOCATIONS_MAX_BYTES
+from conformance.core.printable import quoted
+from conformance.trust import jws
+from conformance.trust.jcs import canonicalize
+from conformance.trust.keys import key_id
 
 FORMAT = "egov-conformance/revocations"
 # 1.1 added `sequence` and `next-update` (required from 1.1 on, absent in 1.0).
@@ -139,7 +142,7 @@ def parse_age(text: str) -> timedelta:
     """`--max-age`: a positive number with a unit, `90s`, `30m`, `12h` or `7d`."""
     match = _AGE.match(text.strip())
     if match is None:
-        raise UsageError(f"--max-age {signed_file.quoted(text)}: a number and a unit, such as 12h or 7d "
+        raise UsageError(f"--max-age {quoted(text)}: a number and a unit, such as 12h or 7d "
                          "(units s, m, h, d)")
     return timedelta(**{_AGE_UNITS[match.group(2)]: int(match.group(1))})
 

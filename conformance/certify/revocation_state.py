@@ -24,12 +24,13 @@ import re
 from pathlib import Path
 from typing import Any
 
-from conformance.certify import lockfile, signed_file
-from conformance.certify.errors import RolledBackRevocations
+from conformance.certify import signed_file
 from conformance.certify.revocation import RevocationList
-from conformance.core.errors import UsageError
+from conformance.core import lockfile
+from conformance.core.errors import RolledBackRevocations, UsageError
 from conformance.core.files import read_bounded
 from conformance.core.limits import REVOCATION_STATE_MAX_BYTES
+from conformance.core.printable import quoted
 
 FORMAT = "egov-conformance/revocation-state"
 FORMAT_VERSION = "1.0"
@@ -83,6 +84,6 @@ def _read(path: Path) -> dict[str, dict[str, Any]]:
                 and type(seen.get("sequence")) is int and 1 <= seen["sequence"] <= _MAX_SEQUENCE
                 and isinstance(seen.get("digest"), str) and _DIGEST.match(seen["digest"])
                 and isinstance(seen.get("updated"), str) and _TIME.match(seen["updated"])):
-            raise UsageError(f"{where}: the entry for {signed_file.quoted(kid)} is damaged; "
+            raise UsageError(f"{where}: the entry for {quoted(kid)} is damaged; "
                              "it is never reset silently: restore it or remove it knowingly")
     return issuers

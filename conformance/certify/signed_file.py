@@ -40,12 +40,6 @@ def read_bytes(path: Path, what: str, *, limit: int) -> bytes:
     return read_bounded(path, max_bytes=limit, error=UsageError, what=what)
 
 
-def quoted(value: object, limit: int = 60) -> str:
-    """`value` for a message about a file we did not write: repr-escaped and cut to `limit`."""
-    text = repr(value)
-    return text if len(text) <= limit else text[: limit - 1] + "…"
-
-
 def _no_duplicates(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
     result: dict[str, Any] = {}
     for name, value in pairs:

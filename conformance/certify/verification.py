@@ -15,18 +15,19 @@ from typing import Any
 
 from cryptography.hazmat.primitives.asymmetric import ed25519
 
-from conformance.certify import jws, signed_file
+from conformance.certify import signed_file
 from conformance.certify.certificate import MEMBER, SCHEMA, TYP
-from conformance.certify.errors import (
+from conformance.certify.revocation import Revocation, certificate_urn, find
+from conformance.certify.timestamps import parse_time
+from conformance.core.errors import (
     RolledBackRevocations,
     SignatureError,
     StaleRevocations,
     UntrustedRevocations,
+    UsageError,
 )
-from conformance.certify.revocation import Revocation, certificate_urn, find
-from conformance.certify.timestamps import parse_time
-from conformance.core.errors import UsageError
 from conformance.core.limits import CERTIFICATE_MAX_BYTES
+from conformance.trust import jws
 
 
 class Status(StrEnum):

@@ -1,4 +1,4 @@
-"""Layer 6: the `conform` command. Exit codes: 0 all conformant, 1 some payload not, 2 usage/spec."""
+"""Layer 11: the `conform` command. Exit codes: 0 all conformant, 1 some payload not, 2 usage/spec."""
 
 from __future__ import annotations
 

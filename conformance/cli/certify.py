@@ -32,14 +32,6 @@ from cryptography.hazmat.primitives.asymmetric import ed25519
 
 from conformance.certify import signed_file
 from conformance.certify.certificate import IssueOptions, issue_file
-from conformance.certify.errors import (
-    IssueRefused,
-    RolledBackRevocations,
-    SignatureError,
-    StaleRevocations,
-    UntrustedRevocations,
-)
-from conformance.certify.keys import generate_keys, key_id, load_private_key, load_public_key, write_new
 from conformance.certify.render import render_html
 from conformance.certify.revocation import (
     MAX_NEXT_UPDATE_DAYS,
@@ -55,6 +47,14 @@ from conformance.certify.revocation_state import record_seen
 from conformance.certify.timestamps import parse_time
 from conformance.certify.verification import Status, certificate_id, load_certificate, verify
 from conformance.cli.common import EXIT_NOT_CONFORMANT, EXIT_OK, EXIT_USAGE, say, tool_errors
+from conformance.core.errors import (
+    IssueRefused,
+    RolledBackRevocations,
+    SignatureError,
+    StaleRevocations,
+    UntrustedRevocations,
+)
+from conformance.trust.keys import generate_keys, key_id, load_private_key, load_public_key, write_new
 
 F = TypeVar("F", bound=Callable[..., Any])
 

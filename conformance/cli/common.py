@@ -10,7 +10,7 @@ import click
 
 from conformance.core.errors import ConformanceError, SpecError
 from conformance.core.limits import PAYLOAD_SECONDS, WORKER_MAX_MIB
-from conformance.reports.printable import terminal
+from conformance.core.printable import terminal
 
 F = TypeVar("F", bound=Callable[..., Any])
 

@@ -19,7 +19,7 @@ from conformance.cli.common import (
     tool_errors,
 )
 from conformance.core.errors import UsageError
-from conformance.reports.run_results import Subject
+from conformance.records.run_results import Subject
 from conformance.runs.orchestrate import certify_run, run_output, run_suite
 
 # 128 + SIGINT, what a shell reports for a command stopped by Ctrl-C.

@@ -9,11 +9,11 @@ from typing import Any
 import click
 
 from conformance import api
+from conformance.authoring.importer import import_standard, parse_root
 from conformance.cli.common import echo_notes, say, standards_path_option, tool_errors
-from conformance.engine.checks import get_check
-from conformance.engine.importer import import_standard, parse_root
-from conformance.reports.printable import json_text
-from conformance.spec.model import CheckKind, Standard
+from conformance.core.printable import json_text
+from conformance.standard.model import CheckKind, Standard
+from conformance.validation.checks import get_check
 
 
 @click.group()

@@ -13,6 +13,7 @@ from typing import TextIO
 import click
 
 from conformance import api
+from conformance.authoring.importer import parse_root, temporary_standard
 from conformance.cli.common import (
     EXIT_NOT_CONFORMANT,
     EXIT_OK,
@@ -23,14 +24,13 @@ from conformance.cli.common import (
     tool_errors,
 )
 from conformance.core.findings import Verdict
-from conformance.engine.batch import DEFAULT_PATTERNS, iter_payload_paths, validate_paths
-from conformance.engine.importer import parse_root, temporary_standard
-from conformance.engine.payload import DEFAULT_MAX_BYTES
-from conformance.engine.session import ValidationSession
-from conformance.engine.supervisor import ExecutionBudget
-from conformance.reports.printable import terminal
-from conformance.reports.results_json import ResultsJsonWriter
+from conformance.core.printable import terminal
+from conformance.execution.batch import DEFAULT_PATTERNS, iter_payload_paths, validate_paths
+from conformance.execution.session import ValidationSession
+from conformance.execution.supervisor import ExecutionBudget
+from conformance.records.results_json import ResultsJsonWriter
 from conformance.reports.text import TextWriter
+from conformance.validation.documents.payload import DEFAULT_MAX_BYTES
 
 _FILE = click.Path(exists=True, dir_okay=False, path_type=Path)
 

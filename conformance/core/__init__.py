@@ -1,1 +1,2 @@
-"""Layer 0: values every other layer shares (findings, bilingual text, errors). Imports nothing of ours."""
+"""Layer 0: values every other layer shares (findings, bilingual text, the one error tree, limits,
+hardened parsers and file reads, the events of a run). Imports nothing of ours."""

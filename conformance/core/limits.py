@@ -32,7 +32,7 @@ YAML_MAX_DEPTH = 2 * 64 + 32
 # Characters of one integer scalar: Python refuses over 4,300 digits with a ValueError, base-60
 # (`1:2:3`) and hexadecimal ones take quadratic time; no manifest or rule needs 100 digits.
 YAML_MAX_INT_DIGITS = 100
-# The files of one bundle, as hashed (spec/bundle.py): every regular file is read once for the
+# The files of one bundle, as hashed (standard/bundle.py): every regular file is read once for the
 # content hash, so these bound the walk and the reading. A big published bundle (UBL 2.4 schemas,
 # Schematron, code lists) has a few hundred files and a few tens of MiB.
 BUNDLE_MAX_FILES = 10_000  # files, directories and symlinks walked
@@ -44,7 +44,7 @@ CODE_LIST_MAX_BYTES = 32 * MIB  # one Genericode file (the largest ISO/UN lists 
 BUNDLE_PATH_MAX_CHARS = 1024  # an artefact path in a manifest (PATH_MAX is 4096; real ones < 100)
 # What an error message quotes from a hostile document: enough to recognise it, never all of it.
 QUOTE_MAX_CHARS = 120
-# One XML file of a bundle: each schema document `engine/xsd.py` reads for libxml2 and xmlschema
+# One XML file of a bundle: each schema document `validation/xsd.py` reads for libxml2 and xmlschema
 # (and any file `core.xmlparser.FilesUnder` serves): the largest published schema sets (UBL 2.4)
 # are a few MiB a file.
 XML_ARTEFACT_MAX_BYTES = 32 * MIB
@@ -68,7 +68,7 @@ RULE_MAX_MATCH_SUBJECT = 100_000  # characters of one string given to `match`
 # its parents' member names, so long names over many nodes are quadratic in the payload.
 RULE_MAX_POINTER_CHARS = 16_000_000
 
-# --- XML Schemas (engine/xsd.py): every document is read by us, never by libxml2 or xmlschema ---
+# --- XML Schemas (validation/xsd.py): every document is read by us, never by libxml2 or xmlschema ---
 # One schema document: XML_ARTEFACT_MAX_BYTES (above).
 # Documents one XSD reaches through include/import/redefine/override (UBL 2.1: about 90).
 XSD_MAX_DOCUMENTS = 2_000
@@ -105,7 +105,7 @@ SCHEMATRON_MAX_EXPANDED_ELEMENTS = 200_000
 # PAYLOAD_SECONDS below.
 SAXON_OPTIMIZATION = "-t"
 
-# --- Execution: the supervisor of worker processes (engine/supervisor.py) ------------------------
+# --- Execution: the supervisor of worker processes (execution/supervisor.py) ------------------------
 # The backstop behind every other budget: native code (libxml2, libxslt, SaxonC, `re`) does not
 # return to Python, so only a parent process can stop it, by killing the worker. Exhausted: that
 # payload is a processing error (cantTell), the worker is replaced and the run goes on.

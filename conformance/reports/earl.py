@@ -23,7 +23,7 @@ from collections.abc import Iterator, Mapping
 from typing import IO, Any
 
 from conformance.core.findings import Outcome
-from conformance.reports.cases import Case, Document, iter_payload_cases
+from conformance.records.cases import Case, Document, iter_payload_cases
 
 EARL = "http://www.w3.org/ns/earl#"
 CONTEXT: dict[str, str] = {

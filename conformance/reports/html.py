@@ -23,8 +23,8 @@ from typing import IO, Any
 from jinja2 import Environment, PackageLoader, StrictUndefined, Template
 from markupsafe import Markup
 
-from conformance.reports.cases import Document, describe_location
-from conformance.reports.printable import printable
+from conformance.core.printable import printable
+from conformance.records.cases import Document, describe_location
 
 DETAIL_LIMIT = 500
 FINDING_LIMIT = 50

@@ -34,8 +34,8 @@ from typing import IO, Any
 from lxml import etree
 
 from conformance.core.findings import Outcome
-from conformance.reports.cases import Case, Document, describe_location, iter_payload_cases
-from conformance.reports.printable import printable, shorten
+from conformance.core.printable import printable, shorten
+from conformance.records.cases import Case, Document, describe_location, iter_payload_cases
 
 PASSED, WARNING, FAILURE, ERROR, SKIPPED = "passed", "warning", "failure", "error", "skipped"
 _MESSAGE_LIMIT = 500  # a message attribute is a one-line summary; the element text has the rest

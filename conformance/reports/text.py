@@ -6,9 +6,9 @@ from collections.abc import Mapping
 from typing import IO
 
 from conformance.core.findings import Outcome, Verdict
-from conformance.engine.results import PayloadResult
-from conformance.reports.printable import terminal
-from conformance.spec.model import Standard
+from conformance.core.printable import terminal
+from conformance.standard.model import Standard
+from conformance.validation.results import PayloadResult
 
 _MARK = {Verdict.CONFORMANT: "PASS", Verdict.NOT_CONFORMANT: "FAIL", Verdict.ERROR: "ERROR"}
 _LABEL = {

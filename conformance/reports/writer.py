@@ -12,10 +12,10 @@ from pathlib import Path
 from typing import IO, Any
 
 from conformance.core.errors import ConformanceError, UsageError
+from conformance.records.run_results import RESULTS_FILE, dumps
 from conformance.reports.earl import write_earl
 from conformance.reports.html import write_html
 from conformance.reports.junit import write_junit
-from conformance.reports.run_results import RESULTS_FILE, dumps
 
 FORMATS = ("json", "junit", "earl", "html")
 FILE_NAMES = {"json": RESULTS_FILE, "junit": "junit.xml", "earl": "earl.jsonld", "html": "report.html"}

@@ -1,1 +1,1 @@
-"""Layer 5: generated pytest suites, the pytest plugin that runs them, and `conform run`."""
+"""Layer 10: generated pytest suites, the pytest plugin that runs them, and `conform run`."""

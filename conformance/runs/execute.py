@@ -1,7 +1,7 @@
 """One engine pass over the bound payloads: the run every generated test reads.
 
 Each payload is read, parsed and validated exactly once per session, on `jobs` processes, and
-accumulated into the canonical run results (`conformance.reports.run_results`).
+accumulated into the canonical run results (`conformance.records.run_results`).
 """
 
 from __future__ import annotations
@@ -12,12 +12,12 @@ from pathlib import Path
 from typing import Any
 
 from conformance.core.evaluation import EvaluationContext
-from conformance.engine.batch import validate_paths
-from conformance.engine.payload import DEFAULT_MAX_BYTES
-from conformance.engine.session import ValidationSession
-from conformance.engine.supervisor import DEFAULT_BUDGET, ExecutionBudget
-from conformance.reports.run_results import RunResults, Subject
-from conformance.spec.model import Standard
+from conformance.execution.batch import validate_paths
+from conformance.execution.session import ValidationSession
+from conformance.execution.supervisor import DEFAULT_BUDGET, ExecutionBudget
+from conformance.records.run_results import RunResults, Subject
+from conformance.standard.model import Standard
+from conformance.validation.documents.payload import DEFAULT_MAX_BYTES
 
 Progress = Callable[[int, int], None]
 

@@ -27,16 +27,16 @@ from typing import Any
 import pytest
 
 from conformance.certify import IssueOptions, generate_keys, issue_file, load_certificate, load_private_key
-from conformance.certify.lockfile import Busy, exclusive
 from conformance.certify.render import render_html
 from conformance.certify.signed_file import dumps as signed_dumps
 from conformance.core.errors import UsageError
 from conformance.core.limits import PAYLOAD_SECONDS, WORKER_MAX_MIB
-from conformance.reports.run_results import RESULTS_FILE, load_run_results
+from conformance.core.lockfile import Busy, exclusive
+from conformance.records.run_results import RESULTS_FILE, load_run_results
 from conformance.runs.payloads import bind_payloads
 from conformance.runs.plugin import MANIFEST_NAME, PROGRESS_PLUGIN
 from conformance.runs.suite import Suite, generate_suite
-from conformance.spec.model import Standard
+from conformance.standard.model import Standard
 
 SUITE_FOLDER = "suite"
 CERTIFICATE_FILE = "certificate.json"

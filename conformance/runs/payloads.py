@@ -17,7 +17,7 @@ from conformance.core.errors import UsageError
 from conformance.core.files import read_bounded
 from conformance.core.limits import MANIFEST_MAX_BYTES
 from conformance.core.yamlload import parse_yaml
-from conformance.engine.batch import DEFAULT_PATTERNS, iter_payload_paths
+from conformance.execution.batch import DEFAULT_PATTERNS, iter_payload_paths
 
 MANIFEST_SUFFIXES = {".txt", ".lst", ".yaml", ".yml"}
 _GLOB_CHARS = set("*?[")

@@ -18,16 +18,15 @@ from typing import Any
 
 import pytest
 
-from conformance.core.errors import ConformanceError
-from conformance.core.findings import Outcome
-from conformance.core.limits import PAYLOAD_SECONDS, WORKER_MAX_MIB
-from conformance.runs.results_view import (
+from conformance.core.errors import (
+    ConformanceError,
     ConformanceWarning,
     RequirementFailed,
     RequirementUndecided,
-    RunView,
-    report_text,
 )
+from conformance.core.findings import Outcome
+from conformance.core.limits import PAYLOAD_SECONDS, WORKER_MAX_MIB
+from conformance.runs.results_view import RunView, report_text
 
 # Loaded by every pytest session of an environment that has this package installed: the engine,
 # the catalog and the reports are imported only when a conformance run is actually made.
@@ -116,8 +115,8 @@ class ConformanceRun:
         return self._view
 
     def _execute(self) -> dict[str, Any]:
-        from conformance.engine.supervisor import ExecutionBudget
-        from conformance.reports.run_results import Subject
+        from conformance.execution.supervisor import ExecutionBudget
+        from conformance.records.run_results import Subject
         from conformance.reports.writer import write_reports
         from conformance.runs.execute import Progress, execute_run
         from conformance.runs.payloads import bind_payloads
@@ -201,7 +200,7 @@ class ConformanceRun:
 
 
 def _load_standard(suite: Any, standards_path: list[str]) -> Any:
-    from conformance.spec.catalog import Catalog
+    from conformance.standard.catalog import Catalog
 
     catalog = Catalog([Path(p) for p in standards_path] if standards_path else None)
     standard = catalog.load(suite.standard_ref)

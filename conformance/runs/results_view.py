@@ -15,21 +15,9 @@ from dataclasses import dataclass
 from typing import Any
 
 from conformance.core.findings import Outcome
-from conformance.reports.cases import Case, describe_location, iter_payload_cases
+from conformance.records.cases import Case, describe_location, iter_payload_cases
 
 MAX_PAYLOADS_SHOWN = 20
-
-
-class RequirementFailed(AssertionError):
-    """A requirement failed on some payloads; `str()` is the whole report pytest shows."""
-
-
-class RequirementUndecided(Exception):
-    """A requirement could not be decided on some payloads (processing errors)."""
-
-
-class ConformanceWarning(UserWarning):
-    """A SHOULD or MAY requirement failed: the payload still conforms, the vendor should know."""
 
 
 @dataclass(frozen=True, slots=True)

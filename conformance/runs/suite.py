@@ -23,7 +23,7 @@ import jinja2
 from conformance._version import __version__
 from conformance.core.digests import sha256_digest
 from conformance.core.errors import UsageError
-from conformance.spec.model import ConformanceClass, Standard
+from conformance.standard.model import ConformanceClass, Standard
 
 MANIFEST_NAME = "conformance-suite.json"
 FORMAT = "egov-conformance/suite"

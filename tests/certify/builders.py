@@ -10,8 +10,8 @@ from typing import Any
 from cryptography.hazmat.primitives.asymmetric import ed25519
 
 from conformance import api
-from conformance.reports.run_results import RunResults, Subject, dumps
-from conformance.spec.model import Standard
+from conformance.records.run_results import RunResults, Subject, dumps
+from conformance.standard.model import Standard
 from tests.conftest import FIXTURES
 
 CASES = FIXTURES / "egov-exchange-envelope" / "1.0.0"

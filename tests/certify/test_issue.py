@@ -14,9 +14,8 @@ import pytest
 
 from conformance.certify import signed_file
 from conformance.certify.certificate import IssueOptions, issue, issue_file
-from conformance.certify.errors import IssueRefused
-from conformance.certify.keys import key_id
-from conformance.core.errors import UsageError
+from conformance.core.errors import IssueRefused, UsageError
+from conformance.trust.keys import key_id
 from tests.certify.builders import (
     CONFORMANT,
     NOT_CONFORMANT,

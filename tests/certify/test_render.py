@@ -12,7 +12,7 @@ from conformance.certify import signed_file
 from conformance.certify.certificate import IssueOptions, certificate_hash, issue
 from conformance.certify.render import qr_text, render_html
 from conformance.core.errors import UsageError
-from conformance.reports.run_results import Subject
+from conformance.records.run_results import Subject
 from tests.certify.builders import CONFORMANT, NOW, issuer_key, results_bytes
 
 FIXED = uuid.UUID("0b3a5c1e-8d2f-4c6a-9e1b-7f0d2a4c6e8b")

@@ -13,16 +13,8 @@ from typing import Any
 
 import pytest
 
-from conformance.certify import jws, signed_file
+from conformance.certify import signed_file
 from conformance.certify.certificate import IssueOptions, issue
-from conformance.certify.errors import (
-    RolledBackRevocations,
-    SignatureError,
-    StaleRevocations,
-    UntrustedRevocations,
-)
-from conformance.certify.jcs import canonicalize
-from conformance.certify.keys import b64url, key_id
 from conformance.certify.revocation import (
     TYP,
     Freshness,
@@ -34,7 +26,16 @@ from conformance.certify.revocation import (
 )
 from conformance.certify.revocation_state import record_seen
 from conformance.certify.verification import certificate_id
-from conformance.core.errors import UsageError
+from conformance.core.errors import (
+    RolledBackRevocations,
+    SignatureError,
+    StaleRevocations,
+    UntrustedRevocations,
+    UsageError,
+)
+from conformance.trust import jws
+from conformance.trust.jcs import canonicalize
+from conformance.trust.keys import b64url, key_id
 from tests.certify.builders import NOW, issuer_key, other_key, results_bytes
 
 IDS = ["urn:uuid:c0000000-0000-4000-8000-000000000003", "urn:uuid:a0000000-0000-4000-8000-000000000001",

@@ -11,14 +11,14 @@ from typing import Any
 
 import pytest
 
-from conformance.certify import jws, signed_file
+from conformance.certify import signed_file
 from conformance.certify.certificate import TYP, IssueOptions, issue
-from conformance.certify.errors import UntrustedRevocations
-from conformance.certify.keys import b64url, b64url_decode
 from conformance.certify.revocation import Revocation
 from conformance.certify.timestamps import parse_time
 from conformance.certify.verification import Status, load_certificate, verify
-from conformance.core.errors import UsageError
+from conformance.core.errors import UntrustedRevocations, UsageError
+from conformance.trust import jws
+from conformance.trust.keys import b64url, b64url_decode
 from tests.certify.builders import NOW, issuer_key, other_key, results_bytes
 
 OPTIONS = IssueOptions(issuer="Test Lab", status_url="https://lab.example/r.json", role="sender")

@@ -11,8 +11,8 @@ import pytest
 from click.testing import CliRunner
 
 from conformance.cli import cli
+from tests.authoring.importer_artefacts import MAIN_SCH, make_artefacts, make_payloads, write
 from tests.conftest import CORPORA
-from tests.engine.importer_artefacts import MAIN_SCH, make_artefacts, make_payloads, write
 
 EN16931 = CORPORA / "en16931-ubl"
 EN16931_SCH = EN16931 / "schematron" / "EN16931-UBL-validation.sch"

@@ -13,7 +13,7 @@ from pathlib import Path
 import pytest
 
 from conformance.certify import load_certificate, load_public_key, verify
-from conformance.reports.run_results import load_run_results
+from conformance.records.run_results import load_run_results
 from tests.conftest import FIXTURES
 
 ENVELOPE = FIXTURES / "egov-exchange-envelope" / "1.0.0"

@@ -64,7 +64,7 @@ def test_failure_shows_requirement_statement_location_excerpt(suffix: str) -> No
 
 
 def test_json_output_follows_its_schema() -> None:
-    schema = json.loads((REPO / "conformance" / "reports" / "validation-results.schema.json").read_text())
+    schema = json.loads((REPO / "conformance" / "records" / "validation-results.schema.json").read_text())
     path, requirement = failing(".json")
     result = run("validate", "--format", "json", str(conformant(".xml")), str(path))
     assert result.exit_code == 1
@@ -177,7 +177,7 @@ def test_a_lone_surrogate_is_a_processing_error_and_the_run_goes_on(tmp_path: Pa
 
 def test_an_interrupted_run_leaves_the_previous_output(tmp_path: Path,
                                                        monkeypatch: pytest.MonkeyPatch) -> None:
-    from conformance.reports import results_json
+    from conformance.records import results_json
 
     out = tmp_path / "results.json"
     out.write_text("previous")

@@ -69,7 +69,7 @@ _INTERRUPTED = """
 import os, signal, sys, threading, time, multiprocessing
 from pathlib import Path
 from conformance import api
-from conformance.engine.session import ValidationSession
+from conformance.execution.session import ValidationSession
 real = ValidationSession.validate_path
 def validate_path(self, path):
     if path.name == "hangs.xml":

@@ -53,8 +53,8 @@ def test_external_dtds_and_entities_open_nothing(tmp_path: Path) -> None:
                str(tmp_path / "exists.dtd"), str(tmp_path / "missing.dtd")]
     code = f"""
 from conformance.core.errors import PayloadError
-from conformance.engine.payload import Payload
-from conformance.engine.xmldoc import parse_xml
+from conformance.validation.documents.payload import Payload
+from conformance.validation.documents.xmldoc import parse_xml
 for target in {targets!r}:
     for data in {[external_loads("TARGET")]!r}[0]:
         try:
@@ -96,9 +96,9 @@ def _big_string_payload(tmp_path: Path) -> tuple[Path, int]:
 def test_a_60_mb_string_is_parsed_and_located_in_a_small_multiple_of_its_size(tmp_path: Path) -> None:
     path, size = _big_string_payload(tmp_path)
     code = f"""
-from conformance.engine.excerpt import Excerpts
-from conformance.engine.jsondoc import parse_json
-from conformance.engine.payload import read_payload
+from conformance.validation.documents.excerpt import Excerpts
+from conformance.validation.documents.jsondoc import parse_json
+from conformance.validation.documents.payload import read_payload
 doc = parse_json(read_payload({str(path)!r}, max_bytes=1 << 30))
 ex = Excerpts(doc)
 for pointer in ("/messageId", "/sender/name", "/receiver/code"):
@@ -130,9 +130,9 @@ def test_many_lines_and_long_keys_are_located_without_quadratic_memory(tmp_path:
     key = tmp_path / "key.json"
     key.write_bytes(b'{"' + b"k" * MIB + b'": [' + b"0," * 200_000 + b'"last"]}')
     code = f"""
-from conformance.engine.excerpt import Excerpts
-from conformance.engine.jsondoc import parse_json
-from conformance.engine.payload import read_payload
+from conformance.validation.documents.excerpt import Excerpts
+from conformance.validation.documents.jsondoc import parse_json
+from conformance.validation.documents.payload import read_payload
 for path, pointers in (({str(lines)!r}, ["/1999999", "/2000000", "/7"]),
                        ({str(key)!r}, ["/" + "k" * {MIB} + "/200000", "/" + "k" * {MIB} + "/199999"])):
     ex = Excerpts(parse_json(read_payload(path, max_bytes=1 << 30)))

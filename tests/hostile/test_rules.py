@@ -20,10 +20,10 @@ pytestmark = pytest.mark.hostile
 
 _PRELUDE = """
 from conformance.core.errors import RuleError, SpecError, PayloadError
-from conformance.engine.jsonrules import compile_expression
-from conformance.engine.jsonrules._rules import _rules
+from conformance.validation.jsonrules import compile_expression
+from conformance.validation.jsonrules._rules import _rules
 def rule_set(rules):
-    from conformance.engine.jsonrules import JsonRuleSet
+    from conformance.validation.jsonrules import JsonRuleSet
     from pathlib import Path
     raw = {"format": "egov-conformance/json-rules", "version": 1, "language": "certlogic",
            "rules": [dict(r, message={"zh": "x", "en": "x"}) for r in rules]}
@@ -124,7 +124,7 @@ def test_json_schema_pattern_never_exhausts() -> None:
     an exhausted budget. Patterns now run on a linear-time engine; lookaround is a SpecError."""
     out = _run("""
         import json, tempfile, pathlib
-        from conformance.engine.schemas import JsonSchemaValidator
+        from conformance.validation.schemas import JsonSchemaValidator
         folder = pathlib.Path(tempfile.mkdtemp())
         def validator(schema):
             path = folder / "s.schema.json"

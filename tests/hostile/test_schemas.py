@@ -14,7 +14,7 @@ from pathlib import Path
 
 import pytest
 
-from conformance.engine.importer import import_standard
+from conformance.authoring.importer import import_standard
 from tests.hostile.bounded import Outcome, assert_no_traceback, conform, python
 
 pytestmark = pytest.mark.hostile
@@ -78,7 +78,7 @@ def test_xsd11_assertion_regex_on_a_long_value_ends_by_itself(tmp_path: Path) ->
 
 
 _BUDGETED = """
-import conformance.engine.schemas as schemas
+import conformance.validation.schemas as schemas
 from pathlib import Path
 from lxml import etree
 from conformance.core.errors import PayloadError
@@ -196,7 +196,7 @@ def test_xsd11_compiling_a_constant_loop_ends_by_itself(tmp_path: Path) -> None:
         '<xs:assert test="every $i in 1 to 100000, $j in 1 to 100000 satisfies $i gt 0"/>'
         '</xs:complexType></xs:element>', v11=True))
     outcome = python(textwrap.dedent(f"""
-        import conformance.engine.schemas as schemas
+        import conformance.validation.schemas as schemas
         from pathlib import Path
         from conformance.core.errors import SpecError
         schemas.XSD11_COMPILE_SECONDS = 3.0

@@ -25,7 +25,7 @@ import sys
 from pathlib import Path
 from lxml import etree
 from conformance.core.errors import RuleError, SpecError
-from conformance.engine.schematron import compile_schematron
+from conformance.validation.schematron import compile_schematron
 def attempt(path, payload="<doc><a>1</a></doc>", **options):
     try:
         compiled = compile_schematron(Path(path), **options)

@@ -10,8 +10,8 @@ from typing import Any
 import pytest
 
 from conformance import api
-from conformance.reports.run_results import RunResults, Subject, check_run_results
-from conformance.spec.model import Standard
+from conformance.records.run_results import RunResults, Subject, check_run_results
+from conformance.standard.model import Standard
 from tests.conftest import FIXTURES
 
 FIXTURE_SET = FIXTURES / "egov-exchange-envelope" / "1.0.0"

@@ -11,8 +11,8 @@ import pytest
 from lxml import etree
 
 from conformance.core.findings import Outcome
+from conformance.records.cases import Case
 from conformance.reports import junit
-from conformance.reports.cases import Case
 from conformance.reports.junit import case_kind, classname, junit_xml
 from tests.reports.conftest import SUITE_HASH
 

@@ -11,11 +11,11 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from conformance.core.findings import Finding, Location, Outcome, Severity, Verdict
+from conformance.core.printable import terminal
 from conformance.core.text import Text
-from conformance.engine.results import PayloadResult
-from conformance.reports.printable import terminal
-from conformance.reports.results_json import ResultsJsonWriter
+from conformance.records.results_json import ResultsJsonWriter
 from conformance.reports.text import TextWriter
+from conformance.validation.results import PayloadResult
 from tests.fuzzing import examples
 
 # ESC sequences (colour, window title, OSC 52 clipboard), CR and LF that forge lines, C1 CSI,

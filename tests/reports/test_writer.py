@@ -10,9 +10,9 @@ import pytest
 from lxml import etree
 
 from conformance.core.errors import UsageError
-from conformance.reports.run_results import dumps, load_run_results
+from conformance.records.run_results import dumps, load_run_results
 from conformance.reports.writer import FILE_NAMES, write_reports
-from conformance.spec.model import Standard
+from conformance.standard.model import Standard
 from tests.reports.conftest import FIXTURE_SET, make_document
 
 

@@ -13,7 +13,7 @@ import pytest
 import yaml
 
 from conformance import api
-from conformance.reports.run_results import check_run_results
+from conformance.records.run_results import check_run_results
 from conformance.runs.suite import generate_suite
 from tests.conftest import FIXTURES
 

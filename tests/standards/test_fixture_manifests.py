@@ -14,9 +14,9 @@ import pytest
 import yaml
 
 from conformance.core.findings import Level, Outcome, Verdict
-from conformance.engine.session import ValidationSession
-from conformance.spec.catalog import Catalog
-from conformance.spec.model import Standard
+from conformance.execution.session import ValidationSession
+from conformance.standard.catalog import Catalog
+from conformance.standard.model import Standard
 from tests.conftest import FIXTURES, STANDARDS
 
 MANIFESTS = sorted(FIXTURES.glob("*/*/manifest.yaml"))

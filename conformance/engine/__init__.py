@@ -1,1 +1,0 @@
-"""Layer 2: parsers, validators and checks that turn a payload into findings. Imports core and spec."""

@@ -1,0 +1,55 @@
+"""Many payloads: walking folders in a stable order and validating on several processes.
+
+Paths stream through; results come back in input order and are not kept here, so memory does
+not grow with the number of payloads. Worker processes run under `execution/supervisor.py`.
+"""
+
+from __future__ import annotations
+
+import fnmatch
+import os
+from collections.abc import Iterable, Iterator, Sequence
+from pathlib import Path
+
+from conformance.execution.session import ValidationSession
+from conformance.execution.supervisor import DEFAULT_BUDGET, ExecutionBudget, supervise
+from conformance.validation.results import PayloadResult
+
+DEFAULT_PATTERNS = ("*.xml", "*.json")
+
+
+def iter_payload_paths(paths: Iterable[Path], patterns: Sequence[str] = DEFAULT_PATTERNS) -> Iterator[Path]:
+    """Named files as given; folders walked in sorted order for files matching `patterns`.
+
+    Hidden files and folders are skipped and symlinked folders are not followed (no loops).
+    """
+    lowered = tuple(p.lower() for p in patterns)
+    for path in paths:
+        if not path.is_dir():
+            yield path
+            continue
+        for dirpath, dirnames, filenames in os.walk(path):
+            dirnames[:] = sorted(d for d in dirnames if not d.startswith("."))
+            for name in sorted(filenames):
+                if name.startswith("."):
+                    continue
+                if any(fnmatch.fnmatchcase(name.lower(), p) for p in lowered):
+                    yield Path(dirpath) / name
+
+
+def validate_paths(
+    session: ValidationSession, paths: Iterable[Path], *, jobs: int = 1,
+    budget: ExecutionBudget = DEFAULT_BUDGET,
+) -> Iterator[PayloadResult]:
+    """Validate every path with `session`, on `jobs` supervised worker processes, in input order.
+
+    Each payload has `budget` (wall clock, worker memory): a payload that overruns it, or whose
+    worker dies, gets a processing-error result and the run goes on. One job is supervised too:
+    safety by default costs a fork and a pipe (benchmarks/bench_validate.py). Only with no budget
+    at all does one job validate in this process, where a hang in native code cannot be stopped.
+    """
+    if jobs <= 1 and budget.unlimited:
+        for path in paths:
+            yield session.validate_path(path)
+        return
+    yield from supervise(session, paths, jobs=jobs, budget=budget)

@@ -1,0 +1,206 @@
+"""A validation session: some standards, compiled once, turning payloads into PayloadResults.
+
+Every failure of a single payload (unreadable, unparsable, unrecognised, a rule that breaks, even
+a bug of ours) becomes a processing-error result for that payload; the session goes on.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Sequence
+from dataclasses import dataclass
+from pathlib import Path
+
+from conformance.core.errors import ConformanceError, PayloadError, RecognitionError, UsageError
+from conformance.core.evaluation import EvaluationContext
+from conformance.core.findings import Finding, Location, Outcome, Severity, Verdict
+from conformance.core.text import Text
+from conformance.standard.manifest import load_standard
+from conformance.standard.model import Standard
+from conformance.validation.documents.jsondoc import JsonDocument, parse_json
+from conformance.validation.documents.payload import DEFAULT_MAX_BYTES, Payload, read_payload, sniff_syntax
+from conformance.validation.documents.xmldoc import XmlDocument, parse_xml
+from conformance.validation.recognition import Recognizer
+from conformance.validation.results import (
+    PayloadResult,
+    VerdictPlan,
+    overall_verdict,
+)
+from conformance.validation.validator import MessageTypeValidator
+
+log = logging.getLogger(__name__)
+_PASSED = Outcome.PASSED
+
+
+class ValidationSession:
+    """Validates payloads against `standards`; with one standard, `class_id` selects the class."""
+
+    def __init__(
+        self,
+        standards: Sequence[Standard],
+        *,
+        class_id: str | None = None,
+        message_type: str | None = None,
+        max_bytes: int = DEFAULT_MAX_BYTES,
+        evaluation: EvaluationContext | None = None,
+    ) -> None:
+        if not standards:
+            raise UsageError("no standard to validate against")
+        if class_id is not None:
+            lacking = [s.ref for s in standards if class_id not in s.classes]
+            if lacking:
+                known = sorted({c for s in standards for c in s.classes})
+                raise UsageError(f"conformance class {class_id!r} is not defined by "
+                                 f"{', '.join(lacking)}; classes: {', '.join(known)}")
+        if message_type is not None and (
+            len(standards) != 1 or message_type not in standards[0].message_types
+        ):
+            known = sorted(mt for s in standards for mt in s.message_types)
+            raise UsageError(f"message type {message_type!r} needs exactly one standard that "
+                             f"defines it; message types: {', '.join(known)}")
+        self.standards = tuple(standards)
+        self.message_type = message_type
+        self.class_id = class_id
+        self.max_bytes = max_bytes
+        # The time and seed every rule sees: the run's, or this session's start when none is given.
+        self.evaluation = evaluation or EvaluationContext()
+        self._recognizer = Recognizer(self.standards)
+        # Compile everything now: a broken standard is a SpecError before any payload is read.
+        self._validators = {
+            (s.ref, mt.id): MessageTypeValidator(s, mt, evaluation=self.evaluation)
+            for s in self.standards for mt in s.message_types.values()
+        }
+        self._plans = {key: VerdictPlan(v.standard, v.message_type.id) for key, v in self._validators.items()}
+
+    def recipe(self) -> SessionRecipe:
+        """What a worker process needs to compile this session again for itself."""
+        return SessionRecipe(tuple(s.root for s in self.standards), self.class_id, self.message_type,
+                             self.max_bytes, self.evaluation)
+
+    @property
+    def fork_safe(self) -> bool:
+        """Whether forked workers may inherit this compiled session instead of compiling their own."""
+        return all(v.fork_safe for v in self._validators.values())
+
+    def validate_path(self, path: Path) -> PayloadResult:
+        """Read and validate one file."""
+        try:
+            payload = read_payload(path, max_bytes=self.max_bytes)
+        except PayloadError as exc:
+            return _error_result(str(path), None, exc)
+        return self.validate_payload(payload)
+
+    def validate_payload(self, payload: Payload) -> PayloadResult:
+        """Validate one payload; never raises for anything the payload does."""
+        try:
+            return self._validate(payload)
+        except (PayloadError, RecognitionError) as exc:
+            return _error_result(payload.name, payload, exc)
+        except ConformanceError as exc:
+            return _error_result(payload.name, payload, exc)
+        except Exception as exc:  # a bug of ours must not turn into a pass or stop the run
+            log.exception("internal error on %s", payload.name)
+            return _error_result(payload.name, payload, exc)
+
+    def _validate(self, payload: Payload) -> PayloadResult:
+        syntax = sniff_syntax(payload.data)
+        doc: XmlDocument | JsonDocument
+        if syntax == "xml":
+            doc = parse_xml(payload)
+        elif syntax == "json":
+            doc = parse_json(payload)
+        elif not payload.data.strip():
+            raise PayloadError("empty file", message_zh="空文件", location=payload.name)
+        else:
+            raise PayloadError(
+                "neither XML nor JSON: the first significant byte is "
+                f"0x{payload.data.lstrip()[0]:02x}",
+                message_zh="既不是 XML 也不是 JSON", location=payload.name, line=1, column=1,
+            )
+        if self.message_type is not None:
+            # Named by the caller: recognition is skipped, only the syntax must agree.
+            standard = self.standards[0]
+            message_type = standard.message_types[self.message_type]
+            if message_type.syntax.value != syntax:
+                raise RecognitionError(
+                    f"message type {message_type.id} is {message_type.syntax.value.upper()}, "
+                    f"the payload is {str(syntax).upper()}", location=payload.name)
+        else:
+            candidate = self._recognizer.recognise(doc)
+            standard, message_type = candidate.standard, candidate.message_type
+        key = (standard.ref, message_type.id)
+        findings = tuple(self._validators[key].validate(doc))
+        plan = self._plans[key]
+        outcomes = plan.outcomes(findings)
+        verdicts = plan.verdicts(outcomes)
+        target = self.class_id or standard.default_class
+        return PayloadResult(
+            name=payload.name,
+            sha256=payload.sha256,
+            size=len(payload.data),
+            standard=standard.ref,
+            message_type=message_type.id,
+            # Passed findings live on in `outcomes`; dropping them keeps results small to send
+            # between processes and to write.
+            findings=tuple([f for f in findings if f.outcome is not _PASSED]),
+            outcomes=outcomes,
+            verdicts=verdicts,
+            verdict=overall_verdict(verdicts, target),
+            target_class=target,
+        )
+
+
+@dataclass(frozen=True, slots=True)
+class SessionRecipe:
+    """A session's options, small and picklable: a spawned worker loads the bundles again, a forked
+    one that may not use the parent's compiled validators (SaxonC) compiles the inherited ones."""
+
+    folders: tuple[Path, ...]
+    class_id: str | None
+    message_type: str | None
+    max_bytes: int
+    evaluation: EvaluationContext  # the same pinned time and seed in every worker
+
+    def build(self, standards: Sequence[Standard] | None = None) -> ValidationSession:
+        loaded = list(standards) if standards is not None else [load_standard(f) for f in self.folders]
+        return ValidationSession(loaded, class_id=self.class_id, message_type=self.message_type,
+                                 max_bytes=self.max_bytes, evaluation=self.evaluation)
+
+
+def budget_result(name: str, message: Text) -> PayloadResult:
+    """The result of a payload stopped from outside its worker (time, memory, a dead worker)."""
+    finding = Finding(None, Outcome.CANT_TELL, Severity.ERROR, message, "supervisor",
+                      processing_error=True)
+    return PayloadResult(name=name, sha256=None, size=None, standard=None, message_type=None,
+                         findings=(finding,), verdict=Verdict.ERROR)
+
+
+def _error_result(name: str, payload: Payload | None, exc: Exception) -> PayloadResult:
+    if isinstance(exc, PayloadError):
+        message = Text(zh=exc.message_zh, en=exc.message)
+        location = Location(line=exc.line, column=exc.column)
+        source = "parser"
+    elif isinstance(exc, RecognitionError):
+        message = Text(zh=f"无法识别报文类型：{exc.message}", en=exc.message)
+        location = None
+        source = "recognition"
+    elif isinstance(exc, ConformanceError):
+        message = Text.same(exc.message)
+        location = None
+        source = "engine"
+    else:
+        message = Text(zh=f"内部错误：{type(exc).__name__}: {exc}",
+                       en=f"internal error: {type(exc).__name__}: {exc}")
+        location = None
+        source = "engine"
+    finding = Finding(None, Outcome.CANT_TELL, Severity.ERROR, message, source,
+                      location=location, processing_error=True)
+    return PayloadResult(
+        name=name,
+        sha256=payload.sha256 if payload else None,
+        size=len(payload.data) if payload else None,
+        standard=None,
+        message_type=None,
+        findings=(finding,),
+        verdict=Verdict.ERROR,
+    )

@@ -1,1 +1,0 @@
-"""Layer 1: the model of a standard and the loading of standard bundles. Imports only `core`."""

@@ -1,0 +1,110 @@
+"""Recognising a payload: which standard, version and message type it claims to be."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Any
+
+from lxml import etree
+
+from conformance.core.errors import RecognitionError, SpecError
+from conformance.standard.model import MessageType, Standard, Syntax
+from conformance.validation.documents.jsondoc import JsonDocument
+from conformance.validation.documents.xmldoc import XmlDocument
+
+
+@dataclass(frozen=True, slots=True)
+class Candidate:
+    standard: Standard
+    message_type: MessageType
+
+    @property
+    def label(self) -> str:
+        return f"{self.standard.ref} {self.message_type.id}"
+
+    def criteria(self) -> str:
+        r = self.message_type.recognition
+        if self.message_type.syntax is Syntax.XML:
+            ns = f"{{{r.namespace}}}" if r.namespace else ""
+            return f"root {ns}{r.root}" + (f" where {r.xpath}" if r.xpath else "")
+        return f"{r.pointer} = {r.value!r}"
+
+
+def resolve_pointer(value: Any, pointer: str) -> tuple[bool, Any]:
+    """(found, value) for a plain RFC 6901 pointer."""
+    if pointer == "":
+        return True, value
+    if not pointer.startswith("/"):
+        return False, None
+    node = value
+    for raw in pointer[1:].split("/"):
+        token = raw.replace("~1", "/").replace("~0", "~")
+        if isinstance(node, dict) and token in node:
+            node = node[token]
+        elif isinstance(node, list) and token.isdigit() and int(token) < len(node):
+            node = node[int(token)]
+        else:
+            return False, None
+    return True, node
+
+
+class Recognizer:
+    """Matches parsed payloads against the message types of some standards."""
+
+    def __init__(self, standards: Sequence[Standard]) -> None:
+        self.candidates = tuple(
+            Candidate(s, mt) for s in standards for mt in s.message_types.values()
+        )
+        self._xpaths: dict[tuple[str, str], etree.XPath] = {}
+        for c in self.candidates:
+            r = c.message_type.recognition
+            if c.message_type.syntax is Syntax.XML and r.xpath:
+                try:
+                    self._xpaths[(c.standard.ref, c.message_type.id)] = etree.XPath(
+                        f"boolean({r.xpath})", namespaces=dict(c.message_type.namespaces)
+                    )
+                except etree.XPathSyntaxError as exc:
+                    raise SpecError(f"recognise.xpath of {c.message_type.id}: {exc}",
+                                    location=str(c.standard.root / "standard.yaml")) from exc
+
+    def _matches(self, c: Candidate, doc: XmlDocument | JsonDocument) -> bool:
+        r = c.message_type.recognition
+        if isinstance(doc, XmlDocument):
+            if c.message_type.syntax is not Syntax.XML:
+                return False
+            root = doc.root
+            if etree.QName(root).localname != r.root or (etree.QName(root).namespace or "") != (
+                r.namespace or ""
+            ):
+                return False
+            test = self._xpaths.get((c.standard.ref, c.message_type.id))
+            return bool(test(root)) if test is not None else True
+        if c.message_type.syntax is not Syntax.JSON:
+            return False
+        found, value = resolve_pointer(doc.value, r.pointer or "")
+        return found and isinstance(value, str) and value == r.value
+
+    def recognise(self, doc: XmlDocument | JsonDocument) -> Candidate:
+        """The one candidate the payload matches; RecognitionError listing candidates otherwise."""
+        matches = [c for c in self.candidates if self._matches(c, doc)]
+        if len(matches) == 1:
+            return matches[0]
+        if matches:
+            labels = tuple(c.label for c in matches)
+            raise RecognitionError(
+                "payload matches several message types; name one with --standard ID@VERSION: "
+                + "; ".join(labels), location=doc.payload.name, candidates=labels,
+            )
+        syntax = Syntax.XML if isinstance(doc, XmlDocument) else Syntax.JSON
+        same = [c for c in self.candidates if c.message_type.syntax is syntax]
+        if isinstance(doc, XmlDocument):
+            q = etree.QName(doc.root)
+            seen = f"root element {{{q.namespace or ''}}}{q.localname}"
+        else:
+            seen = "a JSON document" if isinstance(doc.value, dict) else "a JSON non-object"
+        listing = "; ".join(f"{c.label} ({c.criteria()})" for c in same) or "none"
+        raise RecognitionError(
+            f"no known {syntax.value.upper()} message type matches {seen}; candidates: {listing}",
+            location=doc.payload.name, candidates=tuple(c.label for c in same),
+        )

@@ -1,0 +1,126 @@
+"""What validating one payload yields: its findings, an outcome per requirement, verdicts."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field
+
+from conformance.core.findings import OUTCOME_RANK, Finding, Level, Outcome, Verdict
+from conformance.standard.model import Standard
+
+# Worst first, for summarising several class verdicts in one.
+VERDICT_RANK = {Verdict.ERROR: 0, Verdict.NOT_CONFORMANT: 1, Verdict.CONFORMANT: 2}
+
+
+@dataclass(frozen=True, slots=True)
+class PayloadResult:
+    """The result of one payload: findings, outcome per requirement, verdict per class."""
+
+    name: str
+    sha256: str | None
+    size: int | None
+    standard: str | None
+    message_type: str | None
+    findings: tuple[Finding, ...]
+    outcomes: Mapping[str, Outcome] = field(default_factory=dict)
+    verdicts: Mapping[str, Verdict] = field(default_factory=dict)
+    verdict: Verdict = Verdict.ERROR
+    target_class: str | None = None
+
+    @property
+    def processing_error(self) -> bool:
+        return any(f.processing_error for f in self.findings)
+
+    @property
+    def conformant(self) -> bool:
+        return self.verdict is Verdict.CONFORMANT
+
+    def failures(self) -> tuple[Finding, ...]:
+        """Findings that need the reader's attention (failed, cantTell, processing errors)."""
+        return tuple(f for f in self.findings
+                     if f.outcome in (Outcome.FAILED, Outcome.CANT_TELL) or f.processing_error)
+
+
+class VerdictPlan:
+    """What outcomes and verdicts need of one message type of one standard, worked out once.
+
+    Every payload of the type then costs one pass over its findings and over the MUST
+    requirements of each class, with no lookups in the standard.
+    """
+
+    __slots__ = ("_musts", "_template")
+
+    def __init__(self, standard: Standard, message_type: str) -> None:
+        self._template = {rid: Outcome.UNTESTED if r.applies_to(message_type) else Outcome.INAPPLICABLE
+                          for rid, r in standard.requirements.items()}
+        self._musts = {cid: tuple(rid for rid in klass.requirements
+                                  if standard.requirements[rid].level is Level.MUST)
+                       for cid, klass in standard.classes.items()}
+
+    def outcomes(self, findings: Iterable[Finding]) -> dict[str, Outcome]:
+        """Outcome of every requirement: the worst of its findings; inapplicable to other types."""
+        worst: dict[str, Outcome] = {}
+        rank = OUTCOME_RANK
+        for finding in findings:
+            rid = finding.requirement_id
+            if rid is None:
+                continue
+            current = worst.get(rid)
+            if current is None or rank[finding.outcome] < rank[current]:
+                worst[rid] = finding.outcome
+        outcomes = dict(self._template)
+        for rid, outcome in worst.items():
+            # Only requirements that apply take their findings' outcome; others stay inapplicable.
+            if outcomes.get(rid) is Outcome.UNTESTED:
+                outcomes[rid] = outcome
+        return outcomes
+
+    def verdicts(self, outcomes: Mapping[str, Outcome]) -> dict[str, Verdict]:
+        """Conformant when no MUST requirement of the class failed or stayed undecided.
+
+        Passed and inapplicable MUST requirements are fine; a failed SHOULD is a warning only. A
+        definite failure outranks an undecided one: the payload is then known not to conform.
+        """
+        # Most payloads pass everything: find what did not pass once, not once per class.
+        open_ = {rid for rid, o in outcomes.items() if o is not _PASSED and o is not _INAPPLICABLE}
+        verdicts: dict[str, Verdict] = {}
+        for class_id, musts in self._musts.items():
+            verdict = _CONFORMANT
+            if open_:
+                for rid in musts:
+                    outcome = outcomes.get(rid, _UNTESTED)
+                    if outcome is _FAILED:
+                        verdict = _NOT_CONFORMANT
+                        break
+                    if outcome is _CANT_TELL or outcome is _UNTESTED:
+                        verdict = _ERROR
+            verdicts[class_id] = verdict
+        return verdicts
+
+
+# Enum members as module constants: hot loops then skip the class attribute look-up.
+_PASSED, _FAILED, _CANT_TELL = Outcome.PASSED, Outcome.FAILED, Outcome.CANT_TELL
+_UNTESTED, _INAPPLICABLE = Outcome.UNTESTED, Outcome.INAPPLICABLE
+_CONFORMANT, _NOT_CONFORMANT, _ERROR = Verdict.CONFORMANT, Verdict.NOT_CONFORMANT, Verdict.ERROR
+
+
+def requirement_outcomes(
+    standard: Standard, message_type: str, findings: Iterable[Finding]
+) -> dict[str, Outcome]:
+    """Outcome of every requirement: the worst of its findings; inapplicable to other types."""
+    return VerdictPlan(standard, message_type).outcomes(findings)
+
+
+def class_verdicts(standard: Standard, outcomes: Mapping[str, Outcome]) -> dict[str, Verdict]:
+    """Verdict per class (see VerdictPlan.verdicts); the class is what matters, not the type."""
+    plan = VerdictPlan(standard, "")
+    return plan.verdicts(outcomes)
+
+
+def overall_verdict(verdicts: Mapping[str, Verdict], target_class: str | None) -> Verdict:
+    """The verdict against the target class, or the worst over all classes when there is none."""
+    if target_class is not None:
+        return verdicts[target_class]
+    if not verdicts:
+        return Verdict.ERROR
+    return min(verdicts.values(), key=VERDICT_RANK.__getitem__)

@@ -1,0 +1,194 @@
+"""Schema validation: XSD 1.0 on lxml (fast path), XSD 1.1 on xmlschema, JSON Schema 2020-12.
+
+JSON Schema runs on jsonschema-rs (Rust, about 100x faster than pure Python on our envelopes); the
+pure-Python `jsonschema` checks schemas against the 2020-12 meta-schema, with its detailed errors.
+A remote `$ref` is never fetched: the schema is refused as a specification error.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import jsonschema
+import jsonschema_rs
+from lxml import etree
+
+from conformance.core.errors import PayloadError, RuleError, SpecError
+from conformance.core.evaluation import EvaluationContext
+from conformance.core.files import read_bounded
+from conformance.core.limits import JSON_SCHEMA_MAX_BYTES, XSD11_COMPILE_SECONDS, XSD11_VALIDATE_SECONDS
+from conformance.validation.documents.jsonpos import escape_token
+from conformance.validation.xsd import (
+    BudgetExhausted,
+    compile_xsd10,
+    compile_xsd11,
+    read_schema_documents,
+    within_budget,
+)
+
+MAX_SCHEMA_ERRORS = 50
+
+
+@dataclass(frozen=True, slots=True)
+class SchemaViolation:
+    """One schema error: a message and where (line/column, XPath or JSON pointer)."""
+
+    message: str
+    line: int | None = None
+    column: int | None = None
+    xpath: str | None = None
+    pointer: str | None = None
+
+
+class XsdValidator:
+    """An XSD compiled once; XSD 1.1 schemas (vc:minVersion="1.1") go through xmlschema.
+
+    Every document of the schema is read by `validation/xsd.py` (inside `root`, no external DTD or
+    entity) and served to the engine from memory. `evaluation` is the run's pinned time for XSD 1.1
+    assertions.
+    """
+
+    def __init__(self, path: Path, *, root: Path, evaluation: EvaluationContext | None = None) -> None:
+        self.path = path
+        documents = read_schema_documents(path, root=root)
+        self.version = documents.version
+        self._lxml: etree.XMLSchema | None = None
+        self._xmlschema: Any = None
+        if self.version == "1.1":
+            self._xmlschema = compile_xsd11(documents, evaluation=evaluation or EvaluationContext(),
+                                            seconds=XSD11_COMPILE_SECONDS)
+        else:
+            self._lxml = compile_xsd10(documents)
+
+    def iter_violations(self, tree: etree._ElementTree) -> Iterator[SchemaViolation]:
+        """Yield the schema errors of `tree` (at most MAX_SCHEMA_ERRORS); PayloadError if the
+        engine gives up or runs out of its budget (a processing error, never a verdict)."""
+        if self._lxml is not None:
+            try:
+                valid = self._lxml.validate(tree)
+            except etree.XMLSchemaValidateError as exc:
+                # libxml2 stops at limits of its own (a pattern's backtracking, say) and raises.
+                raise PayloadError(
+                    f"the XSD validator gave up on this payload ({str(exc)[:200]}): it cannot be "
+                    "checked against the schema", message_zh="XSD 验证器无法完成对此报文的检查",
+                    location=str(self.path)) from None
+            if valid:
+                return
+            for entry in list(self._lxml.error_log)[:MAX_SCHEMA_ERRORS]:
+                yield SchemaViolation(message=entry.message, line=entry.line or None,
+                                      column=entry.column or None, xpath=entry.path or None)
+            return
+        try:
+            errors = within_budget(XSD11_VALIDATE_SECONDS, lambda: self._xsd11_errors(tree))
+        except BudgetExhausted:
+            raise PayloadError(
+                f"XSD 1.1 validation ran out of its budget of {XSD11_VALIDATE_SECONDS:g} s (an "
+                "assertion or pattern that backtracks or loops): the payload cannot be checked "
+                "against the schema",
+                message_zh=f"XSD 1.1 验证超出 {XSD11_VALIDATE_SECONDS:g} 秒的时间预算，无法完成检查",
+                location=str(self.path)) from None
+        yield from errors
+
+    def _xsd11_errors(self, tree: etree._ElementTree) -> list[SchemaViolation]:
+        found: list[SchemaViolation] = []
+        for error in self._xmlschema.iter_errors(tree):
+            if len(found) >= MAX_SCHEMA_ERRORS:
+                break
+            elem = getattr(error, "elem", None)
+            found.append(SchemaViolation(message=error.reason or str(error),
+                                         line=getattr(elem, "sourceline", None), xpath=error.path))
+        return found
+
+
+def _refuse_retrieval(uri: str) -> Any:
+    raise ValueError(f"remote schema {uri} refused: validation never touches the network")
+
+
+class JsonSchemaValidator:
+    """A JSON Schema 2020-12 compiled once, with format assertions on.
+
+    `pattern` and `patternProperties` run on Rust's `regex` engine, which matches in linear time
+    and has no backtracking budget to exhaust (jsonschema-rs's default, fancy-regex, gives up after
+    a number of backtracking steps, and that was reported as a failed payload: a verdict from an
+    exhausted budget). Lookaround and back-references are therefore refused when the schema loads.
+    """
+
+    def __init__(self, path: Path) -> None:
+        self.path = path
+        data = read_bounded(path, max_bytes=JSON_SCHEMA_MAX_BYTES, error=SpecError, what="JSON Schema",
+                            what_zh="JSON Schema")
+        try:
+            schema = json.loads(data.decode("utf-8"))
+        except RecursionError:
+            raise SpecError("JSON Schema nested too deeply to read", location=str(path)) from None
+        except (UnicodeDecodeError, ValueError) as exc:  # ValueError: JSONDecodeError, huge integers
+            raise SpecError(f"cannot read JSON Schema: {_capped(str(exc))}", location=str(path)) from None
+        declared = schema.get("$schema", "") if isinstance(schema, dict) else ""
+        if declared and "2020-12" not in declared:
+            raise SpecError(f"JSON Schema must declare draft 2020-12, not {declared!r}",
+                            location=str(path))
+        try:
+            jsonschema.Draft202012Validator.check_schema(schema)
+        except RecursionError:
+            raise SpecError("JSON Schema nested too deeply to check", location=str(path)) from None
+        except jsonschema.SchemaError as exc:
+            raise SpecError(f"invalid JSON Schema at {'/'.join(map(str, exc.path))}: {exc.message}",
+                            location=str(path)) from exc
+        try:
+            self._rust: Any = jsonschema_rs.Draft202012Validator(
+                schema, validate_formats=True, retriever=_refuse_retrieval,
+                pattern_options=jsonschema_rs.RegexOptions(),
+            )
+        except (jsonschema_rs.ValidationError, ValueError) as exc:
+            # Typically a `$ref` that is not inside the schema: refused, never fetched.
+            first = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
+            if 'is not a "regex"' in first:
+                first += " (patterns run on a linear-time engine: no lookaround, no back-references)"
+            raise SpecError(f"JSON Schema cannot be compiled: {_capped(first)}",
+                            location=str(path)) from exc
+
+    def iter_violations(self, value: Any) -> Iterator[SchemaViolation]:
+        """Yield the schema errors of `value` (at most MAX_SCHEMA_ERRORS).
+
+        Whatever jsonschema-rs raises is a processing error for this payload (PayloadError or
+        RuleError), never a verdict and never an internal error.
+        """
+        try:
+            if self._rust.is_valid(value):
+                return
+            errors = []
+            for count, error in enumerate(self._rust.iter_errors(value)):
+                if count >= MAX_SCHEMA_ERRORS:
+                    break
+                errors.append(error)
+        except UnicodeEncodeError as exc:
+            # Python strings may hold lone surrogates (JSON's "\ud800"); Rust strings cannot.
+            code = f"U+{ord(exc.object[exc.start]):04X}" if isinstance(exc.object, str) else "?"
+            raise PayloadError(
+                f"a string holds a lone surrogate ({code}), which is not Unicode text: JSON Schema "
+                "validation cannot run",
+                message_zh=f"字符串含有孤立代理项（{code}），不是 Unicode 文本：无法进行 JSON Schema 校验",
+            ) from None
+        except Exception as exc:  # jsonschema-rs's own failures: the payload stays undecided
+            raise RuleError(f"JSON Schema validation could not run: {type(exc).__name__}: "
+                            f"{_capped(str(exc))}", location=str(self.path)) from None
+        for error in errors:
+            # jsonschema-rs quotes the failing value whole: a 60 MB string would be printed.
+            yield SchemaViolation(message=_capped(error.message), pointer=_pointer(error.instance_path))
+
+
+def _capped(text: str, limit: int = 300) -> str:
+    """`text` with its middle cut to keep `limit` characters: messages quote hostile values, and
+    jsonschema-rs puts the reason after the value ('"..." is longer than 64 characters')."""
+    if len(text) <= limit:
+        return text
+    half = limit // 2
+    return f"{text[:half]}…[{len(text) - 2 * half} characters]…{text[-half:]}"
+
+
+def _pointer(path: Any) -> str:
+    return "".join("/" + escape_token(str(step)) for step in path)
