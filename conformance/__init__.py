@@ -31,7 +31,7 @@ _EXPORTS = {
     "Severity": "conformance.core.findings",
     "Verdict": "conformance.core.findings",
     "Text": "conformance.core.text",
-    "PayloadResult": "conformance.validation.results",
+    "PayloadResult": "conformance.core.results",
     "ConformanceClass": "conformance.standard.model",
     "MessageType": "conformance.standard.model",
     "Requirement": "conformance.standard.model",
@@ -53,9 +53,9 @@ if TYPE_CHECKING:  # pragma: no cover
         UsageError,
     )
     from conformance.core.findings import Finding, Level, Location, Outcome, Severity, Verdict
+    from conformance.core.results import PayloadResult
     from conformance.core.text import Text
     from conformance.standard.model import ConformanceClass, MessageType, Requirement, Standard
-    from conformance.validation.results import PayloadResult
 
 
 def __getattr__(name: str) -> Any:

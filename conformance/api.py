@@ -8,14 +8,14 @@ from pathlib import Path
 
 from conformance.core.errors import UsageError
 from conformance.core.limits import PAYLOAD_SECONDS, WORKER_MAX_MIB
+from conformance.core.results import PayloadResult
 from conformance.execution.batch import DEFAULT_PATTERNS, iter_payload_paths, validate_paths
 from conformance.execution.session import ValidationSession
 from conformance.execution.supervisor import ExecutionBudget
 from conformance.standard.catalog import Catalog
 from conformance.standard.manifest import load_standard as _load_bundle
-from conformance.standard.model import Standard
+from conformance.standard.model import BUNDLE_MANIFEST, Standard
 from conformance.validation.documents.payload import DEFAULT_MAX_BYTES
-from conformance.validation.results import PayloadResult
 
 StrPath = str | PathLike[str]
 
@@ -28,7 +28,7 @@ def catalog(standards_path: Sequence[StrPath] | None = None) -> Catalog:
 def load_standard(ref: str, *, standards_path: Sequence[StrPath] | None = None) -> Standard:
     """A standard by `ID[@VERSION]`, or by the path of a bundle folder."""
     path = Path(ref)
-    if (path / "standard.yaml").is_file():
+    if (path / BUNDLE_MANIFEST).is_file():
         return _load_bundle(path)
     return catalog(standards_path).load(ref)
 

@@ -8,8 +8,8 @@ import click
 
 from conformance import api
 from conformance.cli.common import say, standards_path_option, tool_errors
+from conformance.runs import SUITE_MANIFEST
 from conformance.runs.orchestrate import output_folder
-from conformance.runs.plugin import MANIFEST_NAME
 from conformance.runs.suite import generate_suite
 
 
@@ -34,7 +34,7 @@ def generate(standard: str, class_id: str | None, out: Path, payloads: tuple[str
     loaded = api.load_standard(standard, standards_path=standards_path or None)
     # Generated beside OUT and swapped in whole: a concurrent `generate` is refused, an existing
     # suite is replaced without leaving old modules beside new ones, other files are never touched.
-    with output_folder(out, what="`conform generate`", marks=(MANIFEST_NAME,)) as folder:
+    with output_folder(out, what="`conform generate`", marks=(SUITE_MANIFEST,)) as folder:
         suite = generate_suite(loaded, class_id, folder.path, payloads=payloads)
         folder.commit()
     say(f"generated {len(suite.files) - 1} test module(s) for {suite.standard_ref}, "

@@ -11,9 +11,9 @@ import os
 from collections.abc import Iterable, Iterator, Sequence
 from pathlib import Path
 
+from conformance.core.results import PayloadResult
 from conformance.execution.session import ValidationSession
 from conformance.execution.supervisor import DEFAULT_BUDGET, ExecutionBudget, supervise
-from conformance.validation.results import PayloadResult
 
 DEFAULT_PATTERNS = ("*.xml", "*.json")
 

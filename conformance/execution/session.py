@@ -14,6 +14,7 @@ from pathlib import Path
 from conformance.core.errors import ConformanceError, PayloadError, RecognitionError, UsageError
 from conformance.core.evaluation import EvaluationContext
 from conformance.core.findings import Finding, Location, Outcome, Severity, Verdict
+from conformance.core.results import PayloadResult, overall_verdict
 from conformance.core.text import Text
 from conformance.standard.manifest import load_standard
 from conformance.standard.model import Standard
@@ -21,12 +22,8 @@ from conformance.validation.documents.jsondoc import JsonDocument, parse_json
 from conformance.validation.documents.payload import DEFAULT_MAX_BYTES, Payload, read_payload, sniff_syntax
 from conformance.validation.documents.xmldoc import XmlDocument, parse_xml
 from conformance.validation.recognition import Recognizer
-from conformance.validation.results import (
-    PayloadResult,
-    VerdictPlan,
-    overall_verdict,
-)
 from conformance.validation.validator import MessageTypeValidator
+from conformance.validation.verdicts import VerdictPlan
 
 log = logging.getLogger(__name__)
 _PASSED = Outcome.PASSED

@@ -35,9 +35,9 @@ from conformance.core.limits import (
     SUPERVISOR_POLL_SECONDS,
     WORKER_MAX_MIB,
 )
+from conformance.core.results import PayloadResult
 from conformance.core.text import Text
 from conformance.execution.session import SessionRecipe, ValidationSession, budget_result
-from conformance.validation.results import PayloadResult
 
 # Paths per message to a worker (small, so that a short batch is still shared by every worker),
 # results per message back (or fewer, after FLUSH_SECONDS): the pipe then costs a few microseconds

@@ -13,8 +13,8 @@ from typing import IO, Any
 from conformance._version import __version__
 from conformance.core.findings import Finding, Outcome, Verdict
 from conformance.core.printable import json_text
+from conformance.core.results import PayloadResult
 from conformance.standard.model import Standard
-from conformance.validation.results import PayloadResult
 
 FORMAT = "egov-conformance/validation-results"
 FORMAT_VERSION = "1.0"

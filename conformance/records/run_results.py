@@ -23,9 +23,9 @@ from conformance.core.errors import UsageError
 from conformance.core.files import read_bounded
 from conformance.core.findings import OUTCOME_RANK, Level, Outcome, Verdict
 from conformance.core.limits import RUN_RESULTS_MAX_BYTES
+from conformance.core.results import PayloadResult
 from conformance.records.results_json import payload_to_dict
 from conformance.standard.model import Standard
-from conformance.validation.results import PayloadResult
 
 FORMAT = "egov-conformance/run-results"
 FORMAT_VERSION = "1.0"

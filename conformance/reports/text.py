@@ -7,8 +7,8 @@ from typing import IO
 
 from conformance.core.findings import Outcome, Verdict
 from conformance.core.printable import terminal
+from conformance.core.results import PayloadResult
 from conformance.standard.model import Standard
-from conformance.validation.results import PayloadResult
 
 _MARK = {Verdict.CONFORMANT: "PASS", Verdict.NOT_CONFORMANT: "FAIL", Verdict.ERROR: "ERROR"}
 _LABEL = {

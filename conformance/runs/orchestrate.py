@@ -33,8 +33,9 @@ from conformance.core.errors import UsageError
 from conformance.core.limits import PAYLOAD_SECONDS, WORKER_MAX_MIB
 from conformance.core.lockfile import Busy, exclusive
 from conformance.records.run_results import RESULTS_FILE, load_run_results
+from conformance.runs import SUITE_MANIFEST
 from conformance.runs.payloads import bind_payloads
-from conformance.runs.plugin import MANIFEST_NAME, PROGRESS_PLUGIN
+from conformance.runs.plugin import PROGRESS_PLUGIN
 from conformance.runs.suite import Suite, generate_suite
 from conformance.standard.model import Standard
 
@@ -125,7 +126,7 @@ def output_folder(out: Path, *, what: str, marks: Sequence[str],
 def run_output(out: Path) -> Any:
     """`output_folder` for `conform run` (a previous run's folder, old or new, may be replaced)."""
     return output_folder(out, what="`conform run`", marker=RUN_MARKER,
-                         marks=(RUN_MARKER, f"{SUITE_FOLDER}/{MANIFEST_NAME}"))
+                         marks=(RUN_MARKER, f"{SUITE_FOLDER}/{SUITE_MANIFEST}"))
 
 
 @dataclass(frozen=True, slots=True)

@@ -26,11 +26,11 @@ from conformance.core.errors import (
 )
 from conformance.core.findings import Outcome
 from conformance.core.limits import PAYLOAD_SECONDS, WORKER_MAX_MIB
-from conformance.runs.results_view import RunView, report_text
 
 # Loaded by every pytest session of an environment that has this package installed: the engine,
 # the catalog and the reports are imported only when a conformance run is actually made.
-MANIFEST_NAME = "conformance-suite.json"
+from conformance.runs import SUITE_MANIFEST
+from conformance.runs.results_view import RunView, report_text
 
 PROGRESS_PLUGIN = "conformance-progress"
 _WORKER_KEY = "conformance_results"
@@ -74,7 +74,7 @@ def _find_suite(config: pytest.Config) -> Path | None:
     for arg in config.args:
         path = Path(arg.split("::", 1)[0])
         folder = path if path.is_dir() else path.parent
-        if (folder / MANIFEST_NAME).is_file():
+        if (folder / SUITE_MANIFEST).is_file():
             return folder
     return None
 

@@ -23,9 +23,9 @@ import jinja2
 from conformance._version import __version__
 from conformance.core.digests import sha256_digest
 from conformance.core.errors import UsageError
+from conformance.runs import SUITE_MANIFEST
 from conformance.standard.model import ConformanceClass, Standard
 
-MANIFEST_NAME = "conformance-suite.json"
 FORMAT = "egov-conformance/suite"
 FORMAT_VERSION = "1.0"
 
@@ -140,7 +140,7 @@ def render_suite(standard: Standard, class_id: str | None, payloads: Sequence[st
         "files": digests,
         "suite-hash": suite_hash(digests),
     }
-    files[MANIFEST_NAME] = json.dumps(manifest, ensure_ascii=False, indent=1, sort_keys=True) + "\n"
+    files[SUITE_MANIFEST] = json.dumps(manifest, ensure_ascii=False, indent=1, sort_keys=True) + "\n"
     return files
 
 
@@ -149,7 +149,7 @@ def generate_suite(standard: Standard, class_id: str | None, out: Path, *, force
     """Write the suite into `out` (created; an existing suite is replaced only with `force`)."""
     files = render_suite(standard, class_id, payloads)
     if out.exists() and any(out.iterdir()):
-        if not force and not (out / MANIFEST_NAME).is_file():
+        if not force and not (out / SUITE_MANIFEST).is_file():
             raise UsageError(f"{out} exists and is not a generated suite; choose an empty folder")
         for old in out.glob("test_*.py"):
             old.unlink()
@@ -161,7 +161,7 @@ def generate_suite(standard: Standard, class_id: str | None, out: Path, *, force
 
 def load_suite(folder: Path) -> Suite:
     """Read a suite's manifest and check that its files are the ones generated."""
-    path = folder / MANIFEST_NAME
+    path = folder / SUITE_MANIFEST
     try:
         data: Any = json.loads(path.read_text(encoding="utf-8"))
     except (OSError, UnicodeDecodeError, json.JSONDecodeError) as exc:

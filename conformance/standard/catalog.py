@@ -10,8 +10,8 @@ from functools import lru_cache
 from pathlib import Path
 
 from conformance.core.errors import StandardNotFound, UsageError
-from conformance.standard.manifest import MANIFEST_NAME, load_standard
-from conformance.standard.model import Standard
+from conformance.standard.manifest import load_standard
+from conformance.standard.model import BUNDLE_MANIFEST, Standard
 
 ENV_VAR = "CONFORMANCE_STANDARDS_PATH"
 _SEMVER = re.compile(r"^(\d+)\.(\d+)\.(\d+)(?:-([0-9A-Za-z.-]+))?$")
@@ -68,7 +68,7 @@ class Catalog:
         """Every bundle, sorted by id then version (first root wins on duplicates)."""
         found: dict[tuple[str, str], BundleRef] = {}
         for root in self.roots:
-            for manifest in sorted(root.glob(f"*/*/{MANIFEST_NAME}")):
+            for manifest in sorted(root.glob(f"*/*/{BUNDLE_MANIFEST}")):
                 folder = manifest.parent
                 key = (folder.parent.name, folder.name)
                 found.setdefault(key, BundleRef(id=key[0], version=key[1], folder=folder))

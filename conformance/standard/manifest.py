@@ -21,6 +21,7 @@ from conformance.core.yamlload import quote, read_yaml
 from conformance.standard.bundle import content_hash, resolve_inside
 from conformance.standard.codelists import load_genericode
 from conformance.standard.model import (
+    BUNDLE_MANIFEST,
     Check,
     CheckKind,
     CodeList,
@@ -33,8 +34,6 @@ from conformance.standard.model import (
     Status,
     Syntax,
 )
-
-MANIFEST_NAME = "standard.yaml"
 
 
 def load_yaml(path: Path, *, max_bytes: int = MANIFEST_MAX_BYTES) -> Any:
@@ -96,9 +95,9 @@ def _date(value: str | None) -> date | None:
 def load_standard(folder: Path) -> Standard:
     """Load and check the bundle in `folder` (the folder holding `standard.yaml`)."""
     root = folder.resolve()
-    where = str(root / MANIFEST_NAME)
+    where = str(root / BUNDLE_MANIFEST)
     # Through resolve_inside like every artefact: a standard.yaml linked from outside is refused.
-    raw = load_yaml(resolve_inside(root, MANIFEST_NAME, where=where))
+    raw = load_yaml(resolve_inside(root, BUNDLE_MANIFEST, where=where))
     if not isinstance(raw, dict):
         raise SpecError("manifest must be a mapping at the top level", location=where)
     _schema_errors(raw, where)

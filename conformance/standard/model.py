@@ -11,6 +11,9 @@ from pathlib import Path
 from conformance.core.findings import Level
 from conformance.core.text import Text
 
+# The file that makes a folder a standard bundle.
+BUNDLE_MANIFEST = "standard.yaml"
+
 
 class Status(StrEnum):
     DRAFT = "draft"
@@ -149,6 +152,11 @@ class Standard:
     @property
     def ref(self) -> str:
         return f"{self.id}@{self.version}"
+
+    @property
+    def manifest(self) -> Path:
+        """The bundle's `standard.yaml`, which findings about the bundle name."""
+        return self.root / BUNDLE_MANIFEST
 
     def requirements_of(self, class_id: str | None) -> tuple[Requirement, ...]:
         """Requirements of a class (with those it builds on), or all requirements for None."""

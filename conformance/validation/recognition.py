@@ -66,7 +66,7 @@ class Recognizer:
                     )
                 except etree.XPathSyntaxError as exc:
                     raise SpecError(f"recognise.xpath of {c.message_type.id}: {exc}",
-                                    location=str(c.standard.root / "standard.yaml")) from exc
+                                    location=str(c.standard.manifest)) from exc
 
     def _matches(self, c: Candidate, doc: XmlDocument | JsonDocument) -> bool:
         r = c.message_type.recognition

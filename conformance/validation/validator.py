@@ -66,7 +66,7 @@ class MessageTypeValidator:
         self.message_type = message_type
         # The run's time and seed, for rules that ask for the clock or random numbers.
         self.evaluation = evaluation or EvaluationContext()
-        where = str(standard.root / "standard.yaml")
+        where = str(standard.manifest)
         self._codes = _Codes(standard.code_lists, where)
         reqs = [r for r in standard.requirements.values() if r.applies_to(message_type.id)]
         mt_id = message_type.id

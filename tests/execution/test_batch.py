@@ -20,12 +20,12 @@ from types import SimpleNamespace
 import pytest
 
 from conformance.core.findings import Outcome, Verdict
+from conformance.core.results import PayloadResult
 from conformance.execution import supervisor
 from conformance.execution.batch import validate_paths
 from conformance.execution.session import ValidationSession
 from conformance.execution.supervisor import UNLIMITED, ExecutionBudget, _blame, _Task
 from conformance.standard.catalog import Catalog
-from conformance.validation.results import PayloadResult
 from tests.conftest import FIXTURES, STANDARDS
 
 GOOD_XML = FIXTURES / "egov-exchange-envelope/1.0.0/xml/conformant-full.xml"

@@ -12,10 +12,10 @@ from hypothesis import strategies as st
 
 from conformance.core.findings import Finding, Location, Outcome, Severity, Verdict
 from conformance.core.printable import terminal
+from conformance.core.results import PayloadResult
 from conformance.core.text import Text
 from conformance.records.results_json import ResultsJsonWriter
 from conformance.reports.text import TextWriter
-from conformance.validation.results import PayloadResult
 from tests.fuzzing import examples
 
 # ESC sequences (colour, window title, OSC 52 clipboard), CR and LF that forge lines, C1 CSI,

@@ -172,7 +172,7 @@ def test_plugin_is_inert_without_a_suite(pytester: pytest.Pytester) -> None:
 def test_plugin_names_agree_with_the_modules_it_loads_lazily() -> None:
     from conformance.runs import plugin, suite
 
-    assert plugin.MANIFEST_NAME == suite.MANIFEST_NAME
+    assert plugin.SUITE_MANIFEST == suite.SUITE_MANIFEST
 
 
 def test_a_narrower_target_class_skips_the_other_classes_tests(

@@ -10,7 +10,8 @@ import pytest
 
 from conformance import api
 from conformance.core.errors import UsageError
-from conformance.runs.suite import MANIFEST_NAME, generate_suite, load_suite, render_suite
+from conformance.runs import SUITE_MANIFEST
+from conformance.runs.suite import generate_suite, load_suite, render_suite
 
 
 @pytest.fixture(scope="module")
@@ -52,13 +53,13 @@ def test_a_module_per_class_and_a_test_per_requirement(standard) -> None:
 def test_core_suite_leaves_out_full(standard) -> None:
     files = render_suite(standard, "core")
     assert "test_egov_exchange_envelope_full.py" not in files
-    assert json.loads(files[MANIFEST_NAME])["class"] == "core"
+    assert json.loads(files[SUITE_MANIFEST])["class"] == "core"
 
 
 def test_manifest_names_the_bundle_and_the_files(standard, tmp_path: Path) -> None:
     suite = generate_suite(standard, "full", tmp_path)
     assert suite.content_hash == standard.content_hash
-    assert set(suite.files) == {p.name for p in tmp_path.iterdir()} - {MANIFEST_NAME}
+    assert set(suite.files) == {p.name for p in tmp_path.iterdir()} - {SUITE_MANIFEST}
 
 
 def test_an_edited_suite_is_refused(standard, tmp_path: Path) -> None:

@@ -350,10 +350,10 @@ def _write_everywhere(name: str, message: str, excerpt: str | None) -> None:
     import json
 
     from conformance.core.findings import Finding, Location, Outcome, Severity, Verdict
+    from conformance.core.results import PayloadResult
     from conformance.core.text import Text
     from conformance.records.results_json import ResultsJsonWriter
     from conformance.reports.text import TextWriter
-    from conformance.validation.results import PayloadResult
 
     finding = Finding(requirement_id=None, outcome=Outcome.CANT_TELL, severity=Severity.ERROR,
                       message=Text.same(message), source="parser", location=Location(line=1),

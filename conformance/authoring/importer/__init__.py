@@ -20,8 +20,8 @@ from pathlib import Path
 
 from conformance.core.errors import ConformanceError, SpecError, UsageError
 from conformance.standard.bundle import resolve_inside
-from conformance.standard.manifest import MANIFEST_NAME, load_standard
-from conformance.standard.model import Standard
+from conformance.standard.manifest import load_standard
+from conformance.standard.model import BUNDLE_MANIFEST, Standard
 from conformance.validation.validator import MessageTypeValidator
 
 from ._collect import collect
@@ -108,7 +108,7 @@ def write_bundle(plan: ImportPlan, out: Path, *, force: bool = False, verify: bo
         if not force:
             raise UsageError(f"{target} already exists; pass --force to replace it")
         if not target.is_dir() or target.is_symlink() or (
-            any(target.iterdir()) and not (target / MANIFEST_NAME).is_file()
+            any(target.iterdir()) and not (target / BUNDLE_MANIFEST).is_file()
         ):
             raise UsageError(f"{target} exists and is not a standard bundle; not replaced")
     try:
@@ -139,10 +139,10 @@ def write_bundle(plan: ImportPlan, out: Path, *, force: bool = False, verify: bo
 def _write(plan: ImportPlan, folder: Path) -> None:
     for relative, data in plan.files.items():
         # The layout keeps every path below rules/ or schemas/; checked all the same.
-        path = resolve_inside(folder, relative, where=f"{folder / MANIFEST_NAME}")
+        path = resolve_inside(folder, relative, where=f"{folder / BUNDLE_MANIFEST}")
         path.parent.mkdir(parents=True, exist_ok=True)
         path.write_bytes(data)
-    (folder / MANIFEST_NAME).write_text(plan.manifest, encoding="utf-8")
+    (folder / BUNDLE_MANIFEST).write_text(plan.manifest, encoding="utf-8")
 
 
 def _verify(folder: Path) -> None:

@@ -1,44 +1,11 @@
-"""What validating one payload yields: its findings, an outcome per requirement, verdicts."""
+"""Outcomes and verdicts of one payload, worked out from its findings by the requirements of its standard."""
 
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
-from dataclasses import dataclass, field
 
 from conformance.core.findings import OUTCOME_RANK, Finding, Level, Outcome, Verdict
 from conformance.standard.model import Standard
-
-# Worst first, for summarising several class verdicts in one.
-VERDICT_RANK = {Verdict.ERROR: 0, Verdict.NOT_CONFORMANT: 1, Verdict.CONFORMANT: 2}
-
-
-@dataclass(frozen=True, slots=True)
-class PayloadResult:
-    """The result of one payload: findings, outcome per requirement, verdict per class."""
-
-    name: str
-    sha256: str | None
-    size: int | None
-    standard: str | None
-    message_type: str | None
-    findings: tuple[Finding, ...]
-    outcomes: Mapping[str, Outcome] = field(default_factory=dict)
-    verdicts: Mapping[str, Verdict] = field(default_factory=dict)
-    verdict: Verdict = Verdict.ERROR
-    target_class: str | None = None
-
-    @property
-    def processing_error(self) -> bool:
-        return any(f.processing_error for f in self.findings)
-
-    @property
-    def conformant(self) -> bool:
-        return self.verdict is Verdict.CONFORMANT
-
-    def failures(self) -> tuple[Finding, ...]:
-        """Findings that need the reader's attention (failed, cantTell, processing errors)."""
-        return tuple(f for f in self.findings
-                     if f.outcome in (Outcome.FAILED, Outcome.CANT_TELL) or f.processing_error)
 
 
 class VerdictPlan:
@@ -115,12 +82,3 @@ def class_verdicts(standard: Standard, outcomes: Mapping[str, Outcome]) -> dict[
     """Verdict per class (see VerdictPlan.verdicts); the class is what matters, not the type."""
     plan = VerdictPlan(standard, "")
     return plan.verdicts(outcomes)
-
-
-def overall_verdict(verdicts: Mapping[str, Verdict], target_class: str | None) -> Verdict:
-    """The verdict against the target class, or the worst over all classes when there is none."""
-    if target_class is not None:
-        return verdicts[target_class]
-    if not verdicts:
-        return Verdict.ERROR
-    return min(verdicts.values(), key=VERDICT_RANK.__getitem__)

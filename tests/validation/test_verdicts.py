@@ -7,10 +7,11 @@ from pathlib import Path
 import pytest
 
 from conformance.core.findings import Finding, Outcome, Severity, Verdict
+from conformance.core.results import overall_verdict
 from conformance.core.text import Text
 from conformance.standard.manifest import load_standard
 from conformance.standard.model import Standard
-from conformance.validation.results import class_verdicts, overall_verdict, requirement_outcomes
+from conformance.validation.verdicts import class_verdicts, requirement_outcomes
 from tests.standard.test_manifest import BASE, write_bundle
 
 

@@ -1,0 +1,41 @@
+"""The events of a run: the one typed stream an executor emits and every consumer reads.
+
+An executor (serial, supervised processes, later Dask) turns paths into this stream; the run
+record, the progress display and the terminal summary are consumers of it, as schemathesis's
+report writers consume its engine's events. Events are frozen values, small enough to cross a
+process boundary, and carry no live engine objects.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from conformance.core.results import PayloadResult
+
+
+@dataclass(frozen=True, slots=True)
+class RunStarted:
+    """An executor is about to validate; `jobs` processes (1: in order, one at a time)."""
+
+    executor: str
+    jobs: int
+
+
+@dataclass(frozen=True, slots=True)
+class PayloadValidated:
+    """One payload's result, `index` its place in the input (results arrive in input order)."""
+
+    index: int
+    result: PayloadResult
+
+
+@dataclass(frozen=True, slots=True)
+class RunFinished:
+    """The executor has no more results: `payloads` were validated; `interrupted` when the input
+    was not consumed to its end (Ctrl-C, a consumer that stopped reading)."""
+
+    payloads: int
+    interrupted: bool = False
+
+
+RunEvent = RunStarted | PayloadValidated | RunFinished
