@@ -143,6 +143,7 @@ def profile(session: ValidationSession, files: list[Path]) -> Iterator[tuple[str
     from conformance.validation.documents.jsondoc import parse_json
     from conformance.validation.documents.payload import read_payload
     from conformance.validation.documents.xmldoc import parse_xml
+    from conformance.validation.sources import BuiltinCheckSource, JsonRuleSource, SchematronSource
 
     standard = session.standards[0]
     for mt in standard.message_types.values():
@@ -155,22 +156,22 @@ def profile(session: ValidationSession, files: list[Path]) -> Iterator[tuple[str
         start = time.perf_counter()
         docs = [parse(p) for p in payloads]
         yield f"{mt.id}: parse", (time.perf_counter() - start) / len(docs) * 1e6
+        schema, rules, checks = validator.sources[:3]
         stages: list[tuple[str, Callable[[object, Excerpts], object]]] = [
-            ("schema", lambda d, e, v=validator: list(v._schema_findings(d, e))),
+            ("schema", lambda d, e, s=schema: list(s.iter_findings(d, e))),
         ]
-        if mt.syntax.value == "xml":
-            stages.append(("schematron (all rules)",
-                           lambda d, e, v=validator: list(v._schematron_findings(d, e))))
-        else:
-            for rule_set in validator._rule_sets:
+        if isinstance(rules, SchematronSource):
+            stages.append(("schematron (all rules)", lambda d, e, s=rules: list(s.iter_findings(d, e))))
+        elif isinstance(rules, JsonRuleSource):
+            for rule_set in rules.rule_sets:
                 for rule in rule_set.rules:
                     stages.append((f"json rule {rule.id}",
-                                   lambda d, e, r=rule: r.check(d.value)))
-        for binding in validator._builtins:
-            one = copy.copy(validator)
-            one._builtins = [binding]
+                                   lambda d, e, r=rule: r.evaluate(d.value)))
+        assert isinstance(checks, BuiltinCheckSource)
+        for binding in checks.bindings:
+            one = checks.only(binding)
             stages.append((f"check {binding.check.name} ({binding.requirement.id})",
-                           lambda d, e, v=one: list(v._builtin_findings(d, e))))
+                           lambda d, e, s=one: list(s.iter_findings(d, e))))
         for name, fn in stages:
             start = time.perf_counter()
             for d in docs:

@@ -4,8 +4,11 @@ from __future__ import annotations
 
 import os
 from pathlib import Path
+from typing import Any
 
 import pytest
+import yaml
+from click.testing import CliRunner, Result
 from hypothesis import HealthCheck, settings
 
 # pytester runs generated suites under the plugin in tests/runs.
@@ -15,6 +18,37 @@ REPO = Path(__file__).resolve().parents[1]
 STANDARDS = REPO / "standards"
 FIXTURES = REPO / "fixtures"
 CORPORA = REPO.parent / "shared" / "corpora"
+# The reference standard every test leans on, its bundle and its fixture corpus.
+ENVELOPE_REF = "egov-exchange-envelope@1.0.0"
+ENVELOPE_BUNDLE = STANDARDS / "egov-exchange-envelope" / "1.0.0"
+ENVELOPE_FIXTURES = FIXTURES / "egov-exchange-envelope" / "1.0.0"
+
+# One case of a fixture manifest (`fixtures/<standard>/<version>/manifest.yaml`), as YAML gives it.
+FixtureCase = dict[str, Any]
+
+
+def fixture_manifest(path: Path = ENVELOPE_FIXTURES / "manifest.yaml") -> list[FixtureCase]:
+    """The cases of a fixture manifest (default: the envelope's), in the manifest's order."""
+    data = yaml.safe_load(path.read_text(encoding="utf-8"))
+    # The folder names the standard the cases are for (`fixture_ref`): the header must agree.
+    assert f"{data['standard']}@{data['version']}" == fixture_ref(path), path
+    cases: list[FixtureCase] = data["cases"]
+    return cases
+
+
+def fixture_ref(path: Path) -> str:
+    """`id@version` of the standard a manifest at `fixtures/<id>/<version>/manifest.yaml` is for."""
+    return f"{path.parent.parent.name}@{path.parent.name}"
+
+
+def invoke(*args: object, catch_exceptions: bool = False) -> Result:
+    """`conform ARGS` in this process; never a traceback in the output, whatever happens."""
+    from conformance.cli import cli  # here, so that collecting a test never imports the top layer
+
+    # Without catch_exceptions an exception escaping the command fails the test where it is raised.
+    result = CliRunner().invoke(cli, [str(a) for a in args], catch_exceptions=catch_exceptions)
+    assert "Traceback" not in result.output, result.output
+    return result
 
 
 @pytest.fixture(scope="session")

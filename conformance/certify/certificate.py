@@ -1,4 +1,5 @@
-"""Issuing a conformance certificate from run results.
+"""Issuing a conformance certificate from run results (the bytes of a results file, read as a
+`RunRecord`).
 
 A certificate is issued only when the results themselves show conformance: the verdict against
 the class is conformant, every MUST requirement of that class passed or was inapplicable (checked
@@ -27,7 +28,8 @@ from conformance.core.digests import sha256_digest
 from conformance.core.errors import IssueRefused, UsageError
 from conformance.core.findings import Level, Outcome, Verdict
 from conformance.core.limits import RUN_RESULTS_MAX_BYTES
-from conformance.records.run_results import check_run_results
+from conformance.records.record import ClassRecord, RequirementRecord, RunRecord
+from conformance.records.run_results import validate_run_results
 from conformance.trust import jws
 from conformance.trust.jcs import canonicalize
 from conformance.trust.keys import key_id
@@ -38,8 +40,8 @@ TYP = "egov-conformance-certificate+json"
 MEMBER = "certificate"
 SCHEMA = "certificate.schema.json"
 MAX_VALID_DAYS = 3650
-_ACCEPTED = {Outcome.PASSED.value, Outcome.INAPPLICABLE.value}
-_NOT_ACCEPTED = (Outcome.FAILED.value, Outcome.CANT_TELL.value, Outcome.UNTESTED.value)
+_ACCEPTED = {Outcome.PASSED, Outcome.INAPPLICABLE}
+_NOT_ACCEPTED = (Outcome.FAILED, Outcome.CANT_TELL, Outcome.UNTESTED)
 
 
 @dataclass(frozen=True, slots=True)
@@ -69,8 +71,8 @@ class IssueOptions:
         return self
 
 
-def parse_results(data: bytes, where: str) -> dict[str, Any]:
-    """Checked run results from the bytes of a results file (see `load_run_results`)."""
+def parse_results(data: bytes, where: str) -> RunRecord:
+    """The record of the bytes of a results file, checked (see `load_run_results`)."""
     try:
         document = json.loads(data.decode("utf-8"))
     except UnicodeDecodeError:
@@ -79,7 +81,7 @@ def parse_results(data: bytes, where: str) -> dict[str, Any]:
         raise UsageError(f"{where}: not JSON (line {exc.lineno}, column {exc.colno}): {exc.msg}") from None
     except RecursionError:
         raise UsageError(f"{where}: JSON nested too deeply") from None
-    return check_run_results(document, where)
+    return RunRecord.from_document(validate_run_results(document, where))
 
 
 def certificate_hash(certificate: Mapping[str, Any]) -> str:
@@ -113,38 +115,42 @@ def issue_file(path: Path, key: ed25519.Ed25519PrivateKey, options: IssueOptions
     return issue(data, key, options, now=now, where=str(path))
 
 
-def build(results: Mapping[str, Any], results_bytes: bytes, issuer_key_id: str,
+def build(results: RunRecord, results_bytes: bytes, issuer_key_id: str,
           options: IssueOptions, *, now: datetime, certificate_id: uuid.UUID) -> dict[str, Any]:
-    """The unsigned certificate content (refusals checked first)."""
+    """The unsigned certificate content (refusals checked first); `results_bytes` is the file
+    `results` was read from."""
+    subject = results.subject
+    if subject is None:
+        raise IssueRefused("the run results name no subject; run with --subject "
+                           "ORGANISATION/PRODUCT/VERSION")
     class_id, classes = _certified_classes(results, options.class_id)
     requirements = _must_requirements_hold(results, classes[-1])
     hashes = _payload_hashes(results)
     if certificate_id.version != 4:
         raise UsageError("certificate ids are random (version 4) UUIDs")
-    standard = results["standard"]
+    standard = results.standard
     return {
         "format": FORMAT,
         "format-version": FORMAT_VERSION,
         "id": certificate_id.urn,
         "issuer": {"name": options.issuer, "key-id": issuer_key_id},
-        "subject": dict(results["subject"]),
+        "subject": subject.as_dict(),
         "scope": {
-            "standard": {"id": standard["id"], "version": standard["version"],
-                         "content-hash": standard["content-hash"], "title": dict(standard["title"])},
+            "standard": {"id": standard.id, "version": standard.version,
+                         "content-hash": standard.content_hash, "title": standard.title.as_dict()},
             "class": class_id,
-            "classes": [{"id": c["id"], "title": dict(c["title"])} for c in classes],
+            "classes": [{"id": c.id, "title": c.title.as_dict()} for c in classes],
             "role": options.role,
         },
         "test-basis": {
-            "tool": {"name": results["tool"]["name"], "version": results["tool"]["version"]},
-            "suite-hash": results["suite"]["hash"],
-            "results-format-version": results["format-version"],
-            "started": results["started"], "finished": results["finished"], "seed": results["seed"],
+            "tool": {"name": results.tool.name, "version": results.tool.version},
+            "suite-hash": results.suite_hash,
+            "results-format-version": results.format_version,
+            "started": results.started, "finished": results.finished, "seed": results.seed,
         },
         "summary": {
             "verdict": Verdict.CONFORMANT.value,
-            "payloads": {k: results["summary"][k] for k in ("payloads", "conformant",
-                                                             "not-conformant", "error")},
+            "payloads": results.summary.as_dict(),
             "requirements": _counts_by_level(requirements),
         },
         "evidence": {"results-sha256": sha256_digest(results_bytes), "payload-hashes": hashes},
@@ -155,23 +161,19 @@ def build(results: Mapping[str, Any], results_bytes: bytes, issuer_key_id: str,
     }
 
 
-def _certified_classes(results: Mapping[str, Any], wanted: str | None
-                       ) -> tuple[str, list[Mapping[str, Any]]]:
+def _certified_classes(results: RunRecord, wanted: str | None) -> tuple[str, list[ClassRecord]]:
     """The class certified and those it builds on (standard's order, the class itself last)."""
-    if results["subject"] is None:
-        raise IssueRefused("the run results name no subject; run with --subject "
-                           "ORGANISATION/PRODUCT/VERSION")
-    if not results["payloads"] or results["summary"]["payloads"] == 0:
+    if not results.payloads or results.summary.payloads == 0:
         raise IssueRefused("no payload was tested: nothing to certify")
-    class_id = wanted or results["class"]
+    class_id = wanted or results.class_id
     if class_id is None:
         raise IssueRefused("the run results have no target conformance class; pass --class")
-    by_id = {c["id"]: c for c in results["classes"]}
+    by_id = {c.id: c for c in results.classes}
     if class_id not in by_id:
         raise IssueRefused(f"class {class_id!r} was not in scope of the run "
                            f"(in scope: {', '.join(by_id) or 'none'})")
-    if class_id == results["class"] and results["verdict"] != Verdict.CONFORMANT.value:
-        raise IssueRefused(f"the verdict against class {class_id!r} is {results['verdict']}, "
+    if class_id == results.class_id and results.verdict is not Verdict.CONFORMANT:
+        raise IssueRefused(f"the verdict against class {class_id!r} is {results.verdict.value}, "
                            "not conformant")
     closure: set[str] = set()
     pending = [class_id]
@@ -182,50 +184,48 @@ def _certified_classes(results: Mapping[str, Any], wanted: str | None
         if current not in by_id:
             raise IssueRefused(f"class {class_id!r} builds on {current!r}, which the run did not cover")
         closure.add(current)
-        pending.extend(by_id[current]["builds-on"])
+        pending.extend(by_id[current].builds_on)
     for cid in sorted(closure):
-        if by_id[cid]["verdict"] != Verdict.CONFORMANT.value:
-            raise IssueRefused(f"the verdict against class {cid!r} is {by_id[cid]['verdict']}, "
+        if by_id[cid].verdict is not Verdict.CONFORMANT:
+            raise IssueRefused(f"the verdict against class {cid!r} is {by_id[cid].verdict.value}, "
                                "not conformant")
-    ordered = [c for c in results["classes"] if c["id"] in closure and c["id"] != class_id]
+    ordered = [c for c in results.classes if c.id in closure and c.id != class_id]
     return class_id, [*ordered, by_id[class_id]]
 
 
-def _must_requirements_hold(results: Mapping[str, Any], cls: Mapping[str, Any]
-                            ) -> list[Mapping[str, Any]]:
+def _must_requirements_hold(results: RunRecord, cls: ClassRecord) -> list[RequirementRecord]:
     """The class's requirements from the results, after checking every MUST one."""
-    by_id = {r["id"]: r for r in results["requirements"]}
-    missing = [rid for rid in cls["requirements"] if rid not in by_id]
+    by_id = {r.id: r for r in results.requirements}
+    missing = [rid for rid in cls.requirements if rid not in by_id]
     if missing:
-        raise IssueRefused(f"requirements of class {cls['id']!r} missing from the run results: "
+        raise IssueRefused(f"requirements of class {cls.id!r} missing from the run results: "
                            f"{', '.join(missing)}")
-    requirements = [by_id[rid] for rid in cls["requirements"]]
+    requirements = [by_id[rid] for rid in cls.requirements]
     for requirement in requirements:
-        if requirement["level"] != Level.MUST.value:
+        if requirement.level is not Level.MUST:
             continue
-        if requirement["outcome"] not in _ACCEPTED:
-            raise IssueRefused(f"MUST requirement {requirement['id']} is {requirement['outcome']} "
+        if requirement.outcome not in _ACCEPTED:
+            raise IssueRefused(f"MUST requirement {requirement.id} is {requirement.outcome.value} "
                                "(passed or inapplicable needed)")
-        counted = [f"{requirement['counts'].get(o, 0)} {o}" for o in _NOT_ACCEPTED
-                   if requirement["counts"].get(o, 0)]
+        counted = [f"{requirement.counts[o]} {o.value}" for o in _NOT_ACCEPTED if requirement.counts[o]]
         if counted:
             # The aggregate says passed but payloads disagree: the results were edited.
-            raise IssueRefused(f"MUST requirement {requirement['id']} has {', '.join(counted)} "
+            raise IssueRefused(f"MUST requirement {requirement.id} has {', '.join(counted)} "
                                "payload outcomes")
     return requirements
 
 
-def _payload_hashes(results: Mapping[str, Any]) -> list[str]:
+def _payload_hashes(results: RunRecord) -> list[str]:
     hashes = []
-    for payload in results["payloads"]:
-        if payload["sha256"] is None:
-            raise IssueRefused(f"payload {payload['name']} has no content hash (it was not read)")
-        hashes.append(payload["sha256"])
+    for payload in results.payloads:
+        if payload.sha256 is None:
+            raise IssueRefused(f"payload {payload.name} has no content hash (it was not read)")
+        hashes.append(payload.sha256)
     return sorted(hashes)
 
 
-def _counts_by_level(requirements: list[Mapping[str, Any]]) -> dict[str, dict[str, int]]:
+def _counts_by_level(requirements: list[RequirementRecord]) -> dict[str, dict[str, int]]:
     counts = {level.value: {o.value: 0 for o in Outcome} for level in Level}
     for requirement in requirements:
-        counts[requirement["level"]][requirement["outcome"]] += 1
+        counts[requirement.level.value][requirement.outcome.value] += 1
     return counts

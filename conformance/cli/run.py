@@ -19,6 +19,7 @@ from conformance.cli.common import (
     tool_errors,
 )
 from conformance.core.errors import UsageError
+from conformance.core.events import PayloadValidated, RunEvent, RunStarted
 from conformance.records.run_results import Subject
 from conformance.runs.orchestrate import certify_run, run_output, run_suite
 
@@ -27,7 +28,10 @@ EXIT_INTERRUPTED = 130
 
 
 class Progress:
-    """Validation progress: a bar on a terminal, a plain line every tenth otherwise."""
+    """Validation progress: a bar on a terminal, a plain line every tenth otherwise.
+
+    A plugin of the run's pytest session, fed by the `pytest_conformance_event` hook.
+    """
 
     def __init__(self, stream: TextIO) -> None:
         self.stream = stream
@@ -35,6 +39,15 @@ class Progress:
         self._bar: Any = None
         self._shown = 0
         self._next_line = 0
+        self._total: int | None = None
+
+    def pytest_conformance_event(self, event: RunEvent) -> None:
+        """Advance by one for each validated payload, out of the total the run started with."""
+        if isinstance(event, RunStarted):
+            self._total = event.total
+        elif isinstance(event, PayloadValidated) and self._total is not None:
+            # The plugin's payloads are a list, so the total is known; a stream would show nothing.
+            self.update(event.index + 1, self._total)
 
     def update(self, done: int, total: int) -> None:
         if self.tty:

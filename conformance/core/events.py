@@ -15,10 +15,12 @@ from conformance.core.results import PayloadResult
 
 @dataclass(frozen=True, slots=True)
 class RunStarted:
-    """An executor is about to validate; `jobs` processes (1: in order, one at a time)."""
+    """An executor (its registered kind) is about to validate on `jobs` processes; `total` is the
+    number of payloads when the input is a sequence, None when it is a stream."""
 
     executor: str
     jobs: int
+    total: int | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -31,8 +33,12 @@ class PayloadValidated:
 
 @dataclass(frozen=True, slots=True)
 class RunFinished:
-    """The executor has no more results: `payloads` were validated; `interrupted` when the input
-    was not consumed to its end (Ctrl-C, a consumer that stopped reading)."""
+    """The executor has no more results: `payloads` were validated; `interrupted` when Ctrl-C
+    stopped it before the input's end (the stream raises KeyboardInterrupt when asked for more).
+
+    A consumer that stops reading gets no more events, this one included: a closed stream cannot
+    yield; closing it stops the executor's workers at once.
+    """
 
     payloads: int
     interrupted: bool = False

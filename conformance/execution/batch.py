@@ -1,7 +1,8 @@
-"""Many payloads: walking folders in a stable order and validating on several processes.
+"""Many payloads: walking folders in a stable order and validating them with an executor.
 
 Paths stream through; results come back in input order and are not kept here, so memory does
-not grow with the number of payloads. Worker processes run under `execution/supervisor.py`.
+not grow with the number of payloads. Which executor runs them is `execution/executors.py`'s
+choice (worker processes under `execution/supervisor.py` unless no budget is asked for).
 """
 
 from __future__ import annotations
@@ -12,8 +13,9 @@ from collections.abc import Iterable, Iterator, Sequence
 from pathlib import Path
 
 from conformance.core.results import PayloadResult
+from conformance.execution.executors import executor_for, results_of
 from conformance.execution.session import ValidationSession
-from conformance.execution.supervisor import DEFAULT_BUDGET, ExecutionBudget, supervise
+from conformance.execution.supervisor import DEFAULT_BUDGET, ExecutionBudget
 
 DEFAULT_PATTERNS = ("*.xml", "*.json")
 
@@ -39,7 +41,7 @@ def iter_payload_paths(paths: Iterable[Path], patterns: Sequence[str] = DEFAULT_
 
 def validate_paths(
     session: ValidationSession, paths: Iterable[Path], *, jobs: int = 1,
-    budget: ExecutionBudget = DEFAULT_BUDGET,
+    budget: ExecutionBudget = DEFAULT_BUDGET, executor: str | None = None,
 ) -> Iterator[PayloadResult]:
     """Validate every path with `session`, on `jobs` supervised worker processes, in input order.
 
@@ -47,9 +49,6 @@ def validate_paths(
     worker dies, gets a processing-error result and the run goes on. One job is supervised too:
     safety by default costs a fork and a pipe (benchmarks/bench_validate.py). Only with no budget
     at all does one job validate in this process, where a hang in native code cannot be stopped.
+    `executor` names a registered kind of executor instead of that choice.
     """
-    if jobs <= 1 and budget.unlimited:
-        for path in paths:
-            yield session.validate_path(path)
-        return
-    yield from supervise(session, paths, jobs=jobs, budget=budget)
+    yield from results_of(executor_for(jobs, budget, kind=executor).run(session, paths))

@@ -73,6 +73,27 @@ DEFAULT_BUDGET = ExecutionBudget()
 UNLIMITED = ExecutionBudget(None, None)
 
 
+@dataclass(frozen=True, slots=True)
+class _WorkerPlan:
+    """What every worker of one supervisor starts from, handed to each worker process explicitly.
+
+    Forked, a worker inherits `session` as it is in the parent (nothing is pickled), so the
+    standards compiled there are not compiled again; spawned, it gets only the small `recipe`.
+    """
+
+    session: ValidationSession | None  # the parent's compiled session, when workers are forked
+    recipe: SessionRecipe
+    inherit: bool  # forked: `session` (or at least its loaded standards) is the parent's
+
+    def worker_session(self) -> ValidationSession:
+        """The session a worker validates with: the inherited one, or one compiled again for it."""
+        session = self.session
+        if session is not None and session.fork_safe:
+            return session
+        # SaxonC's runtime threads do not survive fork: compile again, from the inherited model.
+        return self.recipe.build(session.standards if self.inherit and session is not None else None)
+
+
 @dataclass(slots=True)
 class _Task:
     index: int
@@ -83,13 +104,12 @@ class _Task:
 class _Worker:
     """One worker process, its pipe, the payloads it holds (in order) and its shared slot."""
 
-    def __init__(self, context: Any, session: ValidationSession | None, recipe: SessionRecipe,
-                 inherit: bool) -> None:
+    def __init__(self, context: Any, plan: _WorkerPlan) -> None:
         self.conn, child = context.Pipe()
         # [index of the payload being validated, or -1; its start on the monotonic clock]
         self.slot = context.RawArray(ctypes.c_double, 2)
         self.slot[0] = _IDLE
-        self.process = context.Process(target=_serve, args=(child, self.slot, session, recipe, inherit),
+        self.process = context.Process(target=_serve, args=(child, self.slot, plan),
                                        daemon=True, name="conformance-worker")
         self.process.start()
         child.close()  # ours is closed, so the worker's death is an EOF here
@@ -135,13 +155,12 @@ def supervise(session: ValidationSession, paths: Iterable[Path], *, jobs: int = 
     # Forked workers inherit the session compiled here (no second compile) unless it holds SaxonC,
     # whose runtime threads do not survive fork: those compile again, from the inherited model.
     inherit = method == "fork"
-    shared = session if inherit else None
-    recipe = session.recipe()
+    plan = _WorkerPlan(session if inherit else None, session.recipe(), inherit)
     workers: list[_Worker] = []
     feed = _Feed(paths)
     done: dict[int, PayloadResult] = {}
     try:
-        workers = [_Worker(context, shared, recipe, inherit) for _ in range(max(1, jobs))]
+        workers = [_Worker(context, plan) for _ in range(max(1, jobs))]
         while True:
             hungry = [w for w in workers if len(w.tasks) < WINDOW]
             while hungry:  # a batch each in turn
@@ -166,7 +185,7 @@ def supervise(session: ValidationSession, paths: Iterable[Path], *, jobs: int = 
             ready = wait([w.conn for w in busy] + [w.process.sentinel for w in busy], _wake_in(busy, budget))
             for i, worker in enumerate(workers):
                 if worker.tasks and _collect(worker, ready, done, feed.retry, budget):
-                    workers[i] = _Worker(context, shared, recipe, inherit)
+                    workers[i] = _Worker(context, plan)
     finally:
         # Ctrl-C, an error of the caller, or the end: no worker outlives the run.
         for worker in workers:
@@ -286,15 +305,13 @@ def _death(exitcode: int | None) -> Text:
                 zh=f"验证此报文的工作进程意外结束（{how}），没有结果")
 
 
-def _serve(conn: Connection, slot: Any, session: ValidationSession | None, recipe: SessionRecipe,
-           inherit: bool) -> None:
+def _serve(conn: Connection, slot: Any, plan: _WorkerPlan) -> None:
     """A worker: validate the batches of paths the parent sends, send results back in chunks."""
     # Ctrl-C reaches the whole process group: the parent decides, and kills us (no tracebacks).
     signal.signal(signal.SIGINT, signal.SIG_IGN)
     _die_with_parent()
     try:
-        if session is None or not session.fork_safe:
-            session = recipe.build(session.standards if inherit and session is not None else None)
+        session = plan.worker_session()
     except Exception as exc:  # the parent compiled the same session: unlikely, but say why
         conn.send(f"{type(exc).__name__}: {exc}"[:2000])
         return

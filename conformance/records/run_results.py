@@ -1,4 +1,5 @@
-"""The canonical results of one conformance run: every other report is rendered from this.
+"""The canonical results of one conformance run, `results.json`: the file form of `RunRecord`
+(`record.py`), which every other report is rendered from; `RunResults` accumulates one.
 
 Format `egov-conformance/run-results` version 1.0; its JSON Schema ships beside this module
 (`run-results.schema.json`). It holds, for one standard and one target class: what was tested
@@ -12,43 +13,31 @@ from __future__ import annotations
 
 import json
 from collections.abc import Mapping
-from dataclasses import dataclass
 from functools import cache
 from importlib import resources
 from pathlib import Path
 from typing import Any
 
-from conformance._version import __version__
 from conformance.core.errors import UsageError
 from conformance.core.files import read_bounded
 from conformance.core.findings import OUTCOME_RANK, Level, Outcome, Verdict
 from conformance.core.limits import RUN_RESULTS_MAX_BYTES
 from conformance.core.results import PayloadResult
-from conformance.records.results_json import payload_to_dict
+from conformance.records.record import (
+    FORMAT,
+    FORMAT_VERSION,
+    ClassRecord,
+    RequirementRecord,
+    RunRecord,
+    RunSummary,
+    StandardRecord,
+    Subject,
+    Tool,
+)
+from conformance.records.results_json import recorded_result
 from conformance.standard.model import Standard
 
-FORMAT = "egov-conformance/run-results"
-FORMAT_VERSION = "1.0"
 RESULTS_FILE = "results.json"
-
-
-@dataclass(frozen=True, slots=True)
-class Subject:
-    """What is being tested: ORGANISATION/PRODUCT/VERSION."""
-
-    organisation: str
-    product: str
-    version: str
-
-    @classmethod
-    def parse(cls, text: str) -> Subject:
-        parts = text.split("/")
-        if len(parts) != 3 or not all(p.strip() for p in parts):
-            raise UsageError(f"subject {text!r} is not ORGANISATION/PRODUCT/VERSION")
-        return cls(*(p.strip() for p in parts))
-
-    def as_dict(self) -> dict[str, str]:
-        return {"organisation": self.organisation, "product": self.product, "version": self.version}
 
 
 def _aggregate(outcomes: Mapping[str, int]) -> Outcome:
@@ -72,7 +61,7 @@ class RunResults:
         self._in_scope = [r.id for r in standard.requirements_of(self.class_id)]
         self._counts: dict[str, dict[str, int]] = {
             rid: {o.value: 0 for o in Outcome} for rid in self._in_scope}
-        self._payloads: list[dict[str, Any]] = []
+        self._payloads: list[PayloadResult] = []
 
     def add(self, result: PayloadResult) -> None:
         for rid in self._in_scope:
@@ -80,7 +69,7 @@ class RunResults:
             outcome = result.outcomes.get(rid, Outcome.CANT_TELL if not result.outcomes else
                                           Outcome.UNTESTED)
             self._counts[rid][outcome.value] += 1
-        self._payloads.append(payload_to_dict(result))
+        self._payloads.append(recorded_result(result))
 
     def requirement_outcome(self, requirement_id: str) -> Outcome:
         return _aggregate(self._counts[requirement_id])
@@ -101,47 +90,37 @@ class RunResults:
                 verdict = Verdict.ERROR
         return verdict
 
-    def to_dict(self, *, started: str, finished: str) -> dict[str, Any]:
+    def record(self, *, started: str, finished: str) -> RunRecord:
+        """The record of the run, started and finished at the times given."""
         standard = self.standard
-        classes_in_scope = [c for c in standard.classes.values()
-                            if set(c.requirements) <= set(self._in_scope)]
-        payload_verdicts = {v.value: 0 for v in Verdict}
-        for payload in self._payloads:
-            payload_verdicts[payload["verdict"]] += 1
         target = self.class_verdict(self.class_id) if self.class_id else Verdict.ERROR
-        return {
-            "format": FORMAT,
-            "format-version": FORMAT_VERSION,
-            "tool": {"name": "egov-conformance", "version": __version__},
-            "started": started,
-            "finished": finished,
-            "seed": self.seed,
-            "subject": self.subject.as_dict() if self.subject else None,
-            "standard": {
-                "id": standard.id, "version": standard.version,
-                "content-hash": standard.content_hash,
-                "title": standard.title.as_dict(), "publisher": standard.publisher.as_dict(),
-                "reference-note": standard.reference_note.as_dict() if standard.reference_note else None,
-            },
-            "suite": {"hash": self.suite_hash},
-            "class": self.class_id,
-            "verdict": target.value,
-            "classes": [{
-                "id": c.id, "title": c.title.as_dict(), "builds-on": list(c.builds_on),
-                "requirements": list(c.requirements), "verdict": self.class_verdict(c.id).value,
-            } for c in classes_in_scope],
-            "requirements": [{
-                "id": rid,
-                "uri": standard.requirements[rid].uri,
-                "level": standard.requirements[rid].level.value,
-                "statement": standard.requirements[rid].statement.as_dict(),
-                "classes": list(standard.requirements[rid].classes),
-                "outcome": self.requirement_outcome(rid).value,
-                "counts": dict(self._counts[rid]),
-            } for rid in self._in_scope],
-            "payloads": self._payloads,
-            "summary": {"payloads": len(self._payloads), **payload_verdicts},
-        }
+        payloads = tuple(self._payloads)
+        return RunRecord(
+            format_version=FORMAT_VERSION,
+            tool=Tool.this(),
+            started=started,
+            finished=finished,
+            seed=self.seed,
+            subject=self.subject,
+            standard=StandardRecord(standard.id, standard.version, standard.content_hash,
+                                    standard.title, standard.publisher, standard.reference_note),
+            suite_hash=self.suite_hash,
+            class_id=self.class_id,
+            verdict=target,
+            classes=tuple(ClassRecord(c.id, c.title, tuple(c.builds_on), tuple(c.requirements),
+                                      self.class_verdict(c.id))
+                          for c in standard.classes.values() if set(c.requirements) <= set(self._in_scope)),
+            requirements=tuple(RequirementRecord(
+                rid, requirement.uri, requirement.level, requirement.statement, tuple(requirement.classes),
+                self.requirement_outcome(rid), {Outcome(o): n for o, n in self._counts[rid].items()})
+                for rid in self._in_scope for requirement in (standard.requirements[rid],)),
+            payloads=payloads,
+            summary=RunSummary.of(payloads),
+        )
+
+    def to_dict(self, *, started: str, finished: str) -> dict[str, Any]:
+        """The run-results document (the record's `to_document`)."""
+        return self.record(started=started, finished=finished).to_document()
 
 
 def dumps(document: Mapping[str, Any]) -> str:
@@ -163,7 +142,7 @@ def _validator() -> Any:
     return jsonschema_rs.validator_for(schema, registry=registry, validate_formats=True)
 
 
-def check_run_results(document: object, where: str) -> dict[str, Any]:
+def validate_run_results(document: object, where: str) -> dict[str, Any]:
     """`document` if it is run results of a format version we read, else a UsageError."""
     if not isinstance(document, dict) or document.get("format") != FORMAT:
         raise UsageError(f"{where}: not egov-conformance run results (format {FORMAT!r} expected)")
@@ -193,4 +172,9 @@ def load_run_results(path: Path) -> dict[str, Any]:
         if not isinstance(exc, json.JSONDecodeError):
             raise UsageError(f"{path}: not JSON: {str(exc)[:200]}") from None
         raise UsageError(f"{path}: not JSON (line {exc.lineno}, column {exc.colno}): {exc.msg}") from None
-    return check_run_results(document, str(path))
+    return validate_run_results(document, str(path))
+
+
+def load_run_record(path: Path) -> RunRecord:
+    """The record of a run-results file (read and checked as by `load_run_results`)."""
+    return RunRecord.from_document(load_run_results(path))

@@ -22,8 +22,10 @@ import json
 from collections.abc import Iterator, Mapping
 from typing import IO, Any
 
-from conformance.core.findings import Outcome
-from conformance.records.cases import Case, Document, iter_payload_cases
+from conformance.core.findings import Finding, Outcome
+from conformance.core.text import Text
+from conformance.records.cases import Case, iter_payload_cases
+from conformance.records.record import RunRecord
 
 EARL = "http://www.w3.org/ns/earl#"
 CONTEXT: dict[str, str] = {
@@ -40,18 +42,18 @@ OUTCOME_IRIS: dict[Outcome, str] = {o: f"earl:{o.value}" for o in Outcome}
 ZH = "zh-Hans"
 _RFC6901 = "https://www.rfc-editor.org/rfc/rfc6901"
 _NO_FINDING = {
-    Outcome.CANT_TELL: {"en": "could not be decided", "zh": "无法判定"},
-    Outcome.UNTESTED: {"en": "no check of this requirement ran on this payload",
-                       "zh": "未对本报文执行该要求的检查"},
+    Outcome.CANT_TELL: Text(en="could not be decided", zh="无法判定"),
+    Outcome.UNTESTED: Text(en="no check of this requirement ran on this payload",
+                           zh="未对本报文执行该要求的检查"),
 }
 
 
-def _bilingual(text: Mapping[str, str]) -> list[dict[str, str]]:
-    return [{"@language": "en", "@value": text["en"]}, {"@language": ZH, "@value": text["zh"]}]
+def _bilingual(text: Text) -> list[dict[str, str]]:
+    return [{"@language": "en", "@value": text.en}, {"@language": ZH, "@value": text.zh}]
 
 
-def _joined(texts: list[Mapping[str, str]]) -> list[dict[str, str]]:
-    return _bilingual({lang: "\n".join(t[lang] for t in texts) for lang in ("en", "zh")})
+def _joined(texts: list[Text]) -> list[dict[str, str]]:
+    return _bilingual(Text(en="\n".join(t.en for t in texts), zh="\n".join(t.zh for t in texts)))
 
 
 def _ref(node_id: str) -> dict[str, str]:
@@ -72,72 +74,73 @@ def _payload_id(index: int) -> str:
     return f"_:payload-{index}"
 
 
-def _context_nodes(document: Document) -> list[dict[str, Any]]:
+def _context_nodes(record: RunRecord) -> list[dict[str, Any]]:
     """Every node but the assertions: tool, standard, requirements, subject, payloads, run."""
-    tool, standard, subject = document["tool"], document["standard"], document["subject"]
-    payloads = document["payloads"]
+    tool, standard, subject = record.tool, record.standard, record.subject
+    payloads = record.payloads
     nodes: list[dict[str, Any]] = [{
         "@id": "_:assertor", "@type": ["earl:Assertor", "earl:Software", "doap:Project"],
-        "foaf:name": tool["name"], "doap:name": tool["name"], "doap:release": _release(tool["version"]),
+        "foaf:name": tool.name, "doap:name": tool.name, "doap:release": _release(tool.version),
     }, {
         "@id": "_:standard", "@type": "egov:Standard",
-        "dct:identifier": standard["id"], "egov:version": standard["version"],
-        "dct:title": _bilingual(standard["title"]), "dct:publisher": _bilingual(standard["publisher"]),
-        "egov:contentHash": standard["content-hash"],
+        "dct:identifier": standard.id, "egov:version": standard.version,
+        "dct:title": _bilingual(standard.title), "dct:publisher": _bilingual(standard.publisher),
+        "egov:contentHash": standard.content_hash,
     }]
     nodes += [{
-        "@id": r["uri"], "@type": "earl:TestRequirement", "dct:identifier": r["id"],
-        "dct:description": _bilingual(r["statement"]), "egov:level": r["level"],
+        "@id": r.uri, "@type": "earl:TestRequirement", "dct:identifier": r.id,
+        "dct:description": _bilingual(r.statement), "egov:level": r.level.value,
         "dct:isPartOf": _ref("_:standard"),
-    } for r in document["requirements"]]
+    } for r in record.requirements]
     product: dict[str, Any] = {"@id": "_:subject", "@type": "earl:TestSubject",
                                "dct:hasPart": [_ref(_payload_id(i)) for i in range(1, len(payloads) + 1)]}
     if subject is not None:
-        product.update({"@type": ["earl:TestSubject", "doap:Project"], "doap:name": subject["product"],
-                        "doap:release": _release(subject["version"]),
-                        "foaf:maker": {"@type": "foaf:Organization", "foaf:name": subject["organisation"]}})
+        product.update({"@type": ["earl:TestSubject", "doap:Project"], "doap:name": subject.product,
+                        "doap:release": _release(subject.version),
+                        "foaf:maker": {"@type": "foaf:Organization", "foaf:name": subject.organisation}})
     nodes.append(product)
     for i, payload in enumerate(payloads, 1):
         node: dict[str, Any] = {"@id": _payload_id(i), "@type": "earl:TestSubject",
-                                "dct:title": payload["name"], "dct:isPartOf": _ref("_:subject"),
-                                "egov:verdict": payload["verdict"]}
-        for key, term in (("sha256", "egov:sha256"), ("size", "egov:size"),
-                          ("message-type", "egov:messageType")):
-            if payload[key] is not None:
-                node[term] = payload[key]
+                                "dct:title": payload.name, "dct:isPartOf": _ref("_:subject"),
+                                "egov:verdict": payload.verdict.value}
+        for value, term in ((payload.sha256, "egov:sha256"), (payload.size, "egov:size"),
+                            (payload.message_type, "egov:messageType")):
+            if value is not None:
+                node[term] = value
         nodes.append(node)
     run: dict[str, Any] = {
         "@id": "_:run", "@type": "egov:Run", "egov:tool": _ref("_:assertor"),
         "egov:standard": _ref("_:standard"), "egov:subject": _ref("_:subject"),
-        "egov:started": _datetime(document["started"]), "egov:finished": _datetime(document["finished"]),
-        "egov:verdict": document["verdict"],
-        "egov:classVerdict": [{"egov:class": c["id"], "dct:title": _bilingual(c["title"]),
-                               "egov:verdict": c["verdict"]} for c in document["classes"]],
+        "egov:started": _datetime(record.started), "egov:finished": _datetime(record.finished),
+        "egov:verdict": record.verdict.value,
+        "egov:classVerdict": [{"egov:class": c.id, "dct:title": _bilingual(c.title),
+                               "egov:verdict": c.verdict.value} for c in record.classes],
     }
     # Absent facts are left out, as RDF has no null: a run without a suite or a seed has none.
-    for key, term in (("class", "egov:class"), ("seed", "egov:seed")):
-        if document[key] is not None:
-            run[term] = document[key]
-    if document["suite"]["hash"] is not None:
-        run["egov:suiteHash"] = document["suite"]["hash"]
+    for fact, term in ((record.class_id, "egov:class"), (record.seed, "egov:seed"),
+                       (record.suite_hash, "egov:suiteHash")):
+        if fact is not None:
+            run[term] = fact
     nodes.append(run)
     return nodes
 
 
-def _pointers(finding: Mapping[str, Any], payload_id: str) -> list[dict[str, Any]]:
-    location = finding.get("location") or {}
+def _pointers(finding: Finding, payload_id: str) -> list[dict[str, Any]]:
+    location = finding.location
     pointers: list[dict[str, Any]] = []
-    if "xpath" in location:
-        pointers.append({"@type": "ptr:XPathPointer", "ptr:expression": location["xpath"],
+    if location is None:
+        return pointers
+    if location.xpath is not None:
+        pointers.append({"@type": "ptr:XPathPointer", "ptr:expression": location.xpath,
                          "ptr:reference": _ref(payload_id)})
-    if "pointer" in location:
-        pointers.append({"@type": "ptr:ExpressionPointer", "ptr:expression": location["pointer"],
+    if location.pointer is not None:
+        pointers.append({"@type": "ptr:ExpressionPointer", "ptr:expression": location.pointer,
                          "dct:conformsTo": _ref(_RFC6901), "ptr:reference": _ref(payload_id)})
-    if "line" in location:
-        line: dict[str, Any] = {"@type": "ptr:LineCharPointer", "ptr:lineNumber": location["line"],
+    if location.line is not None:
+        line: dict[str, Any] = {"@type": "ptr:LineCharPointer", "ptr:lineNumber": location.line,
                                 "ptr:reference": _ref(payload_id)}
-        if "column" in location:
-            line["ptr:charNumber"] = location["column"]
+        if location.column is not None:
+            line["ptr:charNumber"] = location.column
         pointers.append(line)
     return pointers
 
@@ -147,8 +150,8 @@ def assertion(case: Case, payload_id: str, finished: str) -> dict[str, Any]:
     result: dict[str, Any] = {"@type": "earl:TestResult", "earl:outcome": _ref(OUTCOME_IRIS[case.outcome]),
                               "dct:date": _datetime(finished)}
     if case.findings:
-        result["dct:description"] = _joined([f["message"] for f in case.findings])
-        hints = [f["hint"] for f in case.findings if "hint" in f]
+        result["dct:description"] = _joined([f.message for f in case.findings])
+        hints = [f.hint for f in case.findings if f.hint is not None]
         if hints:
             result["earl:info"] = _joined(hints)
         pointers = [p for f in case.findings for p in _pointers(f, payload_id)]
@@ -158,35 +161,35 @@ def assertion(case: Case, payload_id: str, finished: str) -> dict[str, Any]:
         result["dct:description"] = _bilingual(_NO_FINDING[case.outcome])
     return {
         "@type": "earl:Assertion", "earl:assertedBy": _ref("_:assertor"),
-        "earl:subject": _ref(payload_id), "earl:test": _ref(case.requirement["uri"]),
+        "earl:subject": _ref(payload_id), "earl:test": _ref(case.requirement.uri),
         "earl:mode": _ref("earl:automatic"), "earl:result": result,
     }
 
 
-def iter_assertions(document: Document) -> Iterator[dict[str, Any]]:
+def iter_assertions(record: RunRecord) -> Iterator[dict[str, Any]]:
     """One assertion per payload and requirement in scope, payload by payload."""
-    for i, (_payload, cases) in enumerate(iter_payload_cases(document), 1):
+    for i, (_payload, cases) in enumerate(iter_payload_cases(record), 1):
         for case in cases:
-            yield assertion(case, _payload_id(i), document["finished"])
+            yield assertion(case, _payload_id(i), record.finished)
 
 
 def _dump(node: Mapping[str, Any]) -> str:
     return json.dumps(node, ensure_ascii=False, sort_keys=True)
 
 
-def write_earl(document: Document, stream: IO[str]) -> None:
-    """Write the EARL JSON-LD of checked run results to a text stream, one node per line."""
+def write_earl(record: RunRecord, stream: IO[str]) -> None:
+    """Write the EARL JSON-LD of a run record to a text stream, one node per line."""
     stream.write('{"@context": ' + _dump(CONTEXT) + ',\n "@graph": [')
     first = True
-    for nodes in (iter(_context_nodes(document)), iter_assertions(document)):
+    for nodes in (iter(_context_nodes(record)), iter_assertions(record)):
         for node in nodes:
             stream.write(("\n  " if first else ",\n  ") + _dump(node))
             first = False
     stream.write("\n ]\n}\n")
 
 
-def earl_jsonld(document: Document) -> str:
-    """The EARL JSON-LD of checked run results, as text."""
+def earl_jsonld(record: RunRecord) -> str:
+    """The EARL JSON-LD of a run record, as text."""
     buffer = io.StringIO()
-    write_earl(document, buffer)
+    write_earl(record, buffer)
     return buffer.getvalue()

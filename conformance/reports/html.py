@@ -24,7 +24,8 @@ from jinja2 import Environment, PackageLoader, StrictUndefined, Template
 from markupsafe import Markup
 
 from conformance.core.printable import printable
-from conformance.records.cases import Document, describe_location
+from conformance.records.cases import describe_location
+from conformance.records.record import RunRecord
 
 DETAIL_LIMIT = 500
 FINDING_LIMIT = 50
@@ -69,52 +70,52 @@ def _template() -> Template:
     return env.get_template("report.html.j2")
 
 
-def _details(document: Document) -> tuple[list[dict[str, Any]], int]:
+def _details(record: RunRecord) -> tuple[list[dict[str, Any]], int]:
     """Payloads with findings (capped), each finding joined with its requirement; and their count."""
-    requirements = {r["id"]: r for r in document["requirements"]}
+    requirements = {r.id: r for r in record.requirements}
     shown: list[dict[str, Any]] = []
     total = 0
-    for index, payload in enumerate(document["payloads"], 1):
-        if not payload["findings"]:
+    for index, payload in enumerate(record.payloads, 1):
+        if not payload.findings:
             continue
         total += 1
         if len(shown) >= DETAIL_LIMIT:
             continue  # still counted, so the page can say how many it leaves out
-        findings = [{"finding": f, "requirement": requirements.get(f["requirement"] or "")}
-                    for f in payload["findings"][:FINDING_LIMIT]]
+        findings = [{"finding": f, "requirement": requirements.get(f.requirement_id or "")}
+                    for f in payload.findings[:FINDING_LIMIT]]
         shown.append({"index": index, "payload": payload, "findings": findings,
-                      "omitted": max(0, len(payload["findings"]) - FINDING_LIMIT)})
+                      "omitted": max(0, len(payload.findings) - FINDING_LIMIT)})
     return shown, total
 
 
-def _context(document: Document) -> dict[str, Any]:
-    details, with_findings = _details(document)
+def _context(record: RunRecord) -> dict[str, Any]:
+    details, with_findings = _details(record)
     return {
-        "doc": document,
+        "record": record,
         "verdicts": VERDICT_LABELS,
         "outcomes": OUTCOME_LABELS,
         "levels": LEVEL_LABELS,
         "details": details,
         "with_findings": with_findings,
-        "inventory": document["payloads"][:INVENTORY_LIMIT],
+        "inventory": record.payloads[:INVENTORY_LIMIT],
         "limits": {"detail": DETAIL_LIMIT, "finding": FINDING_LIMIT, "inventory": INVENTORY_LIMIT},
     }
 
 
-def iter_html(document: Document) -> Iterator[str]:
-    """The HTML report of checked run results, in chunks as Jinja renders them."""
-    return _template().generate(**_context(document))
+def iter_html(record: RunRecord) -> Iterator[str]:
+    """The HTML report of a run record, in chunks as Jinja renders them."""
+    return _template().generate(**_context(record))
 
 
-def write_html(document: Document, stream: IO[str]) -> None:
-    """Write the HTML report of checked run results to a text stream."""
-    for chunk in iter_html(document):
+def write_html(record: RunRecord, stream: IO[str]) -> None:
+    """Write the HTML report of a run record to a text stream."""
+    for chunk in iter_html(record):
         stream.write(chunk)
 
 
-def html_report(document: Document) -> str:
-    """The HTML report of checked run results, as text."""
+def html_report(record: RunRecord) -> str:
+    """The HTML report of a run record, as text."""
     buffer = io.StringIO()
-    write_html(document, buffer)
+    write_html(record, buffer)
     return buffer.getvalue()
 

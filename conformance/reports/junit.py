@@ -10,7 +10,7 @@ Shape and why:
   identity is stable from run to run, so "failing since build N" works. xunit2 allows
   `<properties>` only on a suite, which is where each payload's sha256 belongs; and a suite is
   complete as soon as its payload is, so the file is written as a stream (10,000 payloads x 24
-  requirements stay in constant memory apart from the document itself).
+  requirements stay in constant memory apart from the record itself).
 - **Red exactly when the verdict is not conformant.** A MUST requirement that failed is a
   `<failure>`; cantTell (processing errors included) and an untested MUST requirement are `<error>`,
   as they make the verdict `error`; inapplicable, and untested SHOULD/MAY requirements, are
@@ -27,15 +27,16 @@ Shape and why:
 from __future__ import annotations
 
 import io
-from collections.abc import Mapping
 from datetime import datetime
 from typing import IO, Any
 
 from lxml import etree
 
-from conformance.core.findings import Outcome
+from conformance.core.findings import Level, Outcome
 from conformance.core.printable import printable, shorten
-from conformance.records.cases import Case, Document, describe_location, iter_payload_cases
+from conformance.core.results import PayloadResult
+from conformance.records.cases import Case, describe_location, iter_payload_cases
+from conformance.records.record import RunRecord
 
 PASSED, WARNING, FAILURE, ERROR, SKIPPED = "passed", "warning", "failure", "error", "skipped"
 _MESSAGE_LIMIT = 500  # a message attribute is a one-line summary; the element text has the rest
@@ -43,7 +44,7 @@ _MESSAGE_LIMIT = 500  # a message attribute is a one-line summary; the element t
 
 def case_kind(case: Case) -> str:
     """How a cell appears in JUnit: passed, warning (passed with output), failure, error, skipped."""
-    must = case.level == "MUST"
+    must = case.level is Level.MUST
     if case.outcome is Outcome.FAILED:
         return FAILURE if must else WARNING
     if case.outcome is Outcome.CANT_TELL:
@@ -65,70 +66,70 @@ def _none(value: Any) -> str:
     return "none" if value is None else str(value)
 
 
-def _run_properties(document: Document) -> list[tuple[str, str]]:
-    standard, subject = document["standard"], document["subject"]
+def _run_properties(record: RunRecord) -> list[tuple[str, str]]:
+    standard, subject = record.standard, record.subject
     return [
-        ("tool.name", document["tool"]["name"]),
-        ("tool.version", document["tool"]["version"]),
-        ("standard.id", standard["id"]),
-        ("standard.version", standard["version"]),
-        ("standard.content-hash", standard["content-hash"]),
-        ("suite.hash", _none(document["suite"]["hash"])),
-        ("seed", _none(document["seed"])),
-        ("subject", "/".join((subject["organisation"], subject["product"], subject["version"]))
+        ("tool.name", record.tool.name),
+        ("tool.version", record.tool.version),
+        ("standard.id", standard.id),
+        ("standard.version", standard.version),
+        ("standard.content-hash", standard.content_hash),
+        ("suite.hash", _none(record.suite_hash)),
+        ("seed", _none(record.seed)),
+        ("subject", "/".join((subject.organisation, subject.product, subject.version))
          if subject else "none"),
-        ("class", _none(document["class"])),
-        ("run.verdict", document["verdict"]),
-        ("started", document["started"]),
-        ("finished", document["finished"]),
+        ("class", _none(record.class_id)),
+        ("run.verdict", record.verdict.value),
+        ("started", record.started),
+        ("finished", record.finished),
     ]
 
 
-def _payload_properties(payload: Mapping[str, Any]) -> list[tuple[str, str]]:
+def _payload_properties(payload: PayloadResult) -> list[tuple[str, str]]:
     return [
-        ("payload.name", payload["name"]),
-        ("payload.sha256", _none(payload["sha256"])),
-        ("payload.size", _none(payload["size"])),
-        ("payload.message-type", _none(payload["message-type"])),
-        ("payload.verdict", payload["verdict"]),
+        ("payload.name", payload.name),
+        ("payload.sha256", _none(payload.sha256)),
+        ("payload.size", _none(payload.size)),
+        ("payload.message-type", _none(payload.message_type)),
+        ("payload.verdict", payload.verdict.value),
     ]
 
 
 def explain(case: Case) -> str:
     """The full text of a cell for people: requirement, statement, then each finding with its place."""
     req = case.requirement
-    lines = [f"{req['id']} ({req['level']}): {req['statement']['en']}",
-             f"{req['statement']['zh']}", f"{req['uri']}", f"outcome: {case.outcome.value}"]
+    lines = [f"{req.id} ({req.level.value}): {req.statement.en}",
+             f"{req.statement.zh}", f"{req.uri}", f"outcome: {case.outcome.value}"]
     for n, finding in enumerate(case.findings, 1):
-        where = describe_location(finding.get("location"))
-        lines += ["", f"[{n}] {where or 'no location'} ({finding['source']})",
-                  f"    {finding['message']['en']}", f"    {finding['message']['zh']}"]
-        if "hint" in finding:
-            lines.append(f"    how to fix: {finding['hint']['en']}")
-        if "excerpt" in finding:
-            lines += ["    " + line for line in finding["excerpt"].splitlines()]
+        where = describe_location(finding.location)
+        lines += ["", f"[{n}] {where or 'no location'} ({finding.source})",
+                  f"    {finding.message.en}", f"    {finding.message.zh}"]
+        if finding.hint is not None:
+            lines.append(f"    how to fix: {finding.hint.en}")
+        if finding.excerpt is not None:
+            lines += ["    " + line for line in finding.excerpt.splitlines()]
     return printable("\n".join(lines))
 
 
 def _summary(case: Case, default: str) -> str:
     if not case.findings:
-        return shorten(printable(f"{case.requirement['id']}: {default}"), _MESSAGE_LIMIT)
+        return shorten(printable(f"{case.requirement.id}: {default}"), _MESSAGE_LIMIT)
     first = case.findings[0]
     more = f" (and {len(case.findings) - 1} more)" if len(case.findings) > 1 else ""
-    text = f"{case.requirement['id']}: {first['message']['en']}{more}"
+    text = f"{case.requirement.id}: {first.message.en}{more}"
     return shorten(printable(text), _MESSAGE_LIMIT)
 
 
 def _testcase(case: Case, dotted: str) -> tuple[etree._Element, str]:
-    element = etree.Element("testcase", classname=dotted, name=printable(case.requirement["id"]))
+    element = etree.Element("testcase", classname=dotted, name=printable(case.requirement.id))
     kind = case_kind(case)
-    rid, level = case.requirement["id"], case.level
+    rid, level = case.requirement.id, case.level.value
     if kind == FAILURE:
         child = etree.SubElement(element, "failure", message=_summary(case, "failed"),
-                                 type=printable(case.findings[0]["source"] if case.findings else level))
+                                 type=printable(case.findings[0].source if case.findings else level))
         child.text = explain(case)
     elif kind == ERROR:
-        processing = any(f.get("processing-error") for f in case.findings)
+        processing = any(f.processing_error for f in case.findings)
         reason = ("no check of this MUST requirement ran" if case.outcome is Outcome.UNTESTED
                   else "could not be decided")
         child = etree.SubElement(
@@ -148,14 +149,14 @@ def _testcase(case: Case, dotted: str) -> tuple[etree._Element, str]:
     return element, kind
 
 
-def _suite(run: list[tuple[str, str]], started: str, payload: Mapping[str, Any],
+def _suite(run: list[tuple[str, str]], started: str, payload: PayloadResult,
            cases: list[Case]) -> etree._Element:
     counts = {"tests": len(cases), FAILURE: 0, ERROR: 0, SKIPPED: 0}
-    suite = etree.Element("testsuite", name=printable(payload["name"]))
+    suite = etree.Element("testsuite", name=printable(payload.name))
     properties = etree.SubElement(suite, "properties")
     for name, value in run + _payload_properties(payload):
         etree.SubElement(properties, "property", name=name, value=printable(value))
-    dotted = classname(payload["name"])
+    dotted = classname(payload.name)
     for case in cases:
         element, kind = _testcase(case, dotted)
         suite.append(element)
@@ -177,9 +178,9 @@ def _duration(started: str, finished: str) -> str:
     return f"{max(seconds, 0.0):.3f}"
 
 
-def _totals(document: Document) -> dict[str, int]:
+def _totals(record: RunRecord) -> dict[str, int]:
     totals = {"tests": 0, FAILURE: 0, ERROR: 0, SKIPPED: 0}
-    for _payload, cases in iter_payload_cases(document):
+    for _payload, cases in iter_payload_cases(record):
         totals["tests"] += len(cases)
         for case in cases:
             kind = case_kind(case)
@@ -188,24 +189,24 @@ def _totals(document: Document) -> dict[str, int]:
     return totals
 
 
-def write_junit(document: Document, stream: IO[bytes]) -> None:
-    """Write the JUnit XML of checked run results to a binary stream, one payload at a time."""
-    totals = _totals(document)  # the root's counts come first, so a cheap first pass finds them
-    standard, run = document["standard"], _run_properties(document)
-    root = {"name": printable(f"{standard['id']}@{standard['version']} {document['class'] or ''}".strip()),
+def write_junit(record: RunRecord, stream: IO[bytes]) -> None:
+    """Write the JUnit XML of a run record to a binary stream, one payload at a time."""
+    totals = _totals(record)  # the root's counts come first, so a cheap first pass finds them
+    run = _run_properties(record)
+    root = {"name": printable(f"{record.standard.ref} {record.class_id or ''}".strip()),
             "tests": str(totals["tests"]), "failures": str(totals[FAILURE]),
-            "errors": str(totals[ERROR]), "time": _duration(document["started"], document["finished"])}
+            "errors": str(totals[ERROR]), "time": _duration(record.started, record.finished)}
     with etree.xmlfile(stream, encoding="utf-8") as xf:
         xf.write_declaration()
         with xf.element("testsuites", root):
-            for payload, cases in iter_payload_cases(document):
+            for payload, cases in iter_payload_cases(record):
                 xf.write("\n")
-                xf.write(_suite(run, document["started"], payload, cases), pretty_print=True)
+                xf.write(_suite(run, record.started, payload, cases), pretty_print=True)
     stream.write(b"\n")
 
 
-def junit_xml(document: Document) -> bytes:
-    """The JUnit XML of checked run results, as UTF-8 bytes."""
+def junit_xml(record: RunRecord) -> bytes:
+    """The JUnit XML of a run record, as UTF-8 bytes."""
     buffer = io.BytesIO()
-    write_junit(document, buffer)
+    write_junit(record, buffer)
     return buffer.getvalue()

@@ -1,4 +1,4 @@
-"""Every report of one run, written into one folder from the canonical run results."""
+"""Every report of one run, written into one folder from its record."""
 
 from __future__ import annotations
 
@@ -7,11 +7,12 @@ import multiprocessing
 import os
 import sys
 import tempfile
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Callable, Iterable
 from pathlib import Path
 from typing import IO, Any
 
 from conformance.core.errors import ConformanceError, UsageError
+from conformance.records.record import RunRecord
 from conformance.records.run_results import RESULTS_FILE, dumps
 from conformance.reports.earl import write_earl
 from conformance.reports.html import write_html
@@ -21,25 +22,25 @@ FORMATS = ("json", "junit", "earl", "html")
 FILE_NAMES = {"json": RESULTS_FILE, "junit": "junit.xml", "earl": "earl.jsonld", "html": "report.html"}
 
 
-Writer = Callable[[Mapping[str, Any], IO[bytes]], None]
+Writer = Callable[[RunRecord, IO[bytes]], None]
 
 
-def _text(write: Callable[[Mapping[str, Any], IO[str]], None]) -> Writer:
-    def to_bytes(document: Mapping[str, Any], stream: IO[bytes]) -> None:
+def _text(write: Callable[[RunRecord, IO[str]], None]) -> Writer:
+    def to_bytes(record: RunRecord, stream: IO[bytes]) -> None:
         # A payload name read from the file system may hold lone surrogates (bytes that are not
         # UTF-8); in JSON, `backslashreplace` writes them as \udcXX escapes, which read back as the
         # same string. The HTML writer never lets one through, so the handler changes nothing there.
         text = io.TextIOWrapper(stream, encoding="utf-8", errors="backslashreplace", newline="\n")
         try:
-            write(document, text)
+            write(record, text)
             text.flush()
         finally:
             text.detach()  # the caller owns and closes the binary stream
     return to_bytes
 
 
-def _write_json(document: Mapping[str, Any], stream: IO[str]) -> None:
-    stream.write(dumps(document))
+def _write_json(record: RunRecord, stream: IO[str]) -> None:
+    stream.write(dumps(record.to_document()))
 
 
 _WRITERS: dict[str, Writer] = {
@@ -50,13 +51,13 @@ _WRITERS: dict[str, Writer] = {
 }
 
 
-def write_reports(document: Mapping[str, Any], out_dir: Path,
+def write_reports(record: RunRecord, out_dir: Path,
                   formats: Iterable[str] = FORMATS, *, jobs: int = 1) -> dict[str, Path]:
-    """Write the reports of checked run results into `out_dir` (created if need be).
+    """Write the reports of a run record into `out_dir` (created if need be).
 
     Returns format -> path. Each file is written to a temporary name and renamed, so a reader never
-    sees half a report; the same document always gives byte-identical files. With `jobs` > 1 the
-    formats are written side by side in forked processes (they share the document by fork, no
+    sees half a report; the same record always gives byte-identical files. With `jobs` > 1 the
+    formats are written side by side in forked processes (they share the record by fork, no
     copy is sent): JUnit and EARL of a large run take seconds each.
     """
     wanted = list(dict.fromkeys(formats))
@@ -72,11 +73,11 @@ def write_reports(document: Mapping[str, Any], out_dir: Path,
     if jobs > 1 and len(wanted) > 1 and "fork" in multiprocessing.get_all_start_methods():
         context = multiprocessing.get_context("fork")
         for name in wanted[1:]:
-            child = context.Process(target=_write_in_child, args=(document, out_dir, name))
+            child = context.Process(target=_write_in_child, args=(record, out_dir, name))
             child.start()
             children.append((name, child))
         wanted = wanted[:1]
-    written = {name: _write_one(document, out_dir, name) for name in wanted}
+    written = {name: _write_one(record, out_dir, name) for name in wanted}
     failed = []
     for name, child in children:
         child.join()
@@ -89,12 +90,12 @@ def write_reports(document: Mapping[str, Any], out_dir: Path,
     return written
 
 
-def _write_one(document: Mapping[str, Any], out_dir: Path, name: str) -> Path:
+def _write_one(record: RunRecord, out_dir: Path, name: str) -> Path:
     target = out_dir / FILE_NAMES[name]
     fd, tmp = tempfile.mkstemp(dir=out_dir, prefix=f".{target.name}.", suffix=".tmp")
     try:
         with os.fdopen(fd, "wb") as stream:
-            _WRITERS[name](document, stream)
+            _WRITERS[name](record, stream)
         os.chmod(tmp, 0o644)  # mkstemp makes 0600; reports are meant to be shared
         os.replace(tmp, target)
     except BaseException:
@@ -103,9 +104,9 @@ def _write_one(document: Mapping[str, Any], out_dir: Path, name: str) -> Path:
     return target
 
 
-def _write_in_child(document: Mapping[str, Any], out_dir: Path, name: str) -> None:
+def _write_in_child(record: RunRecord, out_dir: Path, name: str) -> None:
     try:
-        _write_one(document, out_dir, name)
+        _write_one(record, out_dir, name)
     except Exception as exc:  # reported by exit code; the parent raises
         sys.stderr.write(f"conform: error: writing {FILE_NAMES[name]}: {type(exc).__name__}: {exc}\n")
         sys.exit(1)

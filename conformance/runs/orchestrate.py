@@ -35,7 +35,6 @@ from conformance.core.lockfile import Busy, exclusive
 from conformance.records.run_results import RESULTS_FILE, load_run_results
 from conformance.runs import SUITE_MANIFEST
 from conformance.runs.payloads import bind_payloads
-from conformance.runs.plugin import PROGRESS_PLUGIN
 from conformance.runs.suite import Suite, generate_suite
 from conformance.standard.model import Standard
 
@@ -153,6 +152,7 @@ def run_suite(
 ) -> RunOutcome:
     """Generate the suite into `out/suite`, run it, and return the results it wrote to `out`.
 
+    `progress`, when given, is a plugin implementing `pytest_conformance_event` (runs/hookspec.py).
     `out` is a fresh folder (`run_output`). KeyboardInterrupt when the run was interrupted (pytest
     itself catches Ctrl-C and returns; it is raised again here so that no caller reads on)."""
     # A missing folder or an empty payload set is the user's mistake: say so in one line, before
@@ -190,7 +190,7 @@ def run_suite(
 
 
 class _RunHooks:
-    """Registers the progress object under the name the plugin looks for, and notes Ctrl-C."""
+    """Registers the progress display as an ordinary plugin of the run, and notes Ctrl-C."""
 
     def __init__(self, progress: object | None) -> None:
         self.progress = progress
@@ -201,7 +201,7 @@ class _RunHooks:
     def pytest_configure(self, config: pytest.Config) -> None:
         self.config = config
         if self.progress is not None:
-            config.pluginmanager.register(self.progress, PROGRESS_PLUGIN)
+            config.pluginmanager.register(self.progress)
 
     @pytest.hookimpl(tryfirst=True)
     def pytest_keyboard_interrupt(self, excinfo: pytest.ExceptionInfo[BaseException]) -> None:

@@ -24,16 +24,22 @@ from conformance.core.errors import (
     RequirementFailed,
     RequirementUndecided,
 )
-from conformance.core.findings import Outcome
+from conformance.core.findings import Level, Outcome
 from conformance.core.limits import PAYLOAD_SECONDS, WORKER_MAX_MIB
 
 # Loaded by every pytest session of an environment that has this package installed: the engine,
 # the catalog and the reports are imported only when a conformance run is actually made.
+from conformance.records.record import RunRecord, Subject
 from conformance.runs import SUITE_MANIFEST
 from conformance.runs.results_view import RunView, report_text
 
-PROGRESS_PLUGIN = "conformance-progress"
 _WORKER_KEY = "conformance_results"
+
+
+def pytest_addhooks(pluginmanager: pytest.PytestPluginManager) -> None:
+    from conformance.runs import hookspec  # pytest and typing names only: cheap in every session
+
+    pluginmanager.add_hookspecs(hookspec)
 
 
 def pytest_addoption(parser: pytest.Parser) -> None:
@@ -85,7 +91,7 @@ class ConformanceRun:
     def __init__(self, config: pytest.Config, suite_dir: Path | None) -> None:
         self.config = config
         self.suite_dir = suite_dir
-        self.document: dict[str, Any] | None = None
+        self.record: RunRecord | None = None
         self._view: RunView | None = None
         self.results_path: Path | None = None
         self._tmp: tempfile.TemporaryDirectory[str] | None = None
@@ -101,24 +107,23 @@ class ConformanceRun:
                 # Written moments ago by this session's controlling process from its own run:
                 # read, not checked against the schema a second time in every worker.
                 path = Path(self.config.workerinput[_WORKER_KEY])  # type: ignore[attr-defined]
-                self.document = json.loads(path.read_text(encoding="utf-8"))
+                self.record = RunRecord.from_document(json.loads(path.read_text(encoding="utf-8")))
             else:
-                self.document = self._execute()
+                self.record = self._execute()
         except ConformanceError as exc:
             raise pytest.UsageError(f"conformance: {exc}") from None
 
     @property
     def view(self) -> RunView | None:
         """The results by requirement, built on first use: an xdist controller runs no test."""
-        if self._view is None and self.document is not None:
-            self._view = RunView(self.document)
+        if self._view is None and self.record is not None:
+            self._view = RunView(self.record)
         return self._view
 
-    def _execute(self) -> dict[str, Any]:
+    def _execute(self) -> RunRecord:
         from conformance.execution.supervisor import ExecutionBudget
-        from conformance.records.run_results import Subject
         from conformance.reports.writer import write_reports
-        from conformance.runs.execute import Progress, execute_run
+        from conformance.runs.execute import execute_run
         from conformance.runs.payloads import bind_payloads
         from conformance.runs.suite import load_suite
 
@@ -129,13 +134,12 @@ class ConformanceRun:
         standard = _load_standard(suite, opt("conformance_standards_path"))
         payloads = bind_payloads(opt("conformance_payloads"))
         subject = Subject.parse(opt("conformance_subject")) if opt("conformance_subject") else None
-        progress = self.config.pluginmanager.get_plugin(PROGRESS_PLUGIN)
-        update: Progress | None = progress.update if progress is not None else None
-        document = execute_run(standard, opt("conformance_class") or suite.class_id, payloads,
+        record = execute_run(standard, opt("conformance_class") or suite.class_id, payloads,
                                jobs=opt("conformance_jobs"), subject=subject, suite_hash=suite.hash,
                                budget=ExecutionBudget.of(opt("conformance_timeout"),
                                                          opt("conformance_max_memory")),
-                               progress=update)
+                               on_event=lambda event: self.config.hook.pytest_conformance_event(
+                                   event=event, config=self.config))
         report_dir = opt("conformance_report_dir")
         if report_dir:
             folder = Path(report_dir)
@@ -144,45 +148,45 @@ class ConformanceRun:
             self._tmp = tempfile.TemporaryDirectory(prefix="conformance-")
             folder = Path(self._tmp.name)
         # The canonical results first (xdist workers read them); the other reports at the end.
-        self.results_path = write_reports(document, folder, formats=("json",))["json"]
-        return document
+        self.results_path = write_reports(record, folder, formats=("json",))["json"]
+        return record
 
     @pytest.hookimpl(optionalhook=True)
     def pytest_configure_node(self, node: Any) -> None:
         node.workerinput[_WORKER_KEY] = str(self.results_path)
 
     def pytest_report_header(self, config: pytest.Config) -> str | None:
-        doc = self.document
-        if doc is None:
+        record = self.record
+        if record is None:
             return None
-        std = doc["standard"]
-        return (f"conformance: {std['id']}@{std['version']} ({std['content-hash'][:19]}), class "
-                f"{doc['class']}, {doc['summary']['payloads']} payloads, suite {doc['suite']['hash']}")
+        std = record.standard
+        return (f"conformance: {std.ref} ({std.content_hash[:19]}), class {record.class_id}, "
+                f"{record.summary.payloads} payloads, suite {record.suite_hash}")
 
     def pytest_sessionfinish(self, session: pytest.Session) -> None:
-        if self.is_worker or self.document is None:
+        if self.is_worker or self.record is None:
             return
         report_dir = self.config.getoption("conformance_report_dir")
         if report_dir:
             from conformance.reports.writer import FORMATS, write_reports
 
-            write_reports(self.document, Path(report_dir), formats=[f for f in FORMATS if f != "json"],
+            write_reports(self.record, Path(report_dir), formats=[f for f in FORMATS if f != "json"],
                           jobs=self.config.getoption("conformance_jobs"))
         if self._tmp is not None:
             self._tmp.cleanup()
 
     def pytest_terminal_summary(self, terminalreporter: Any) -> None:
-        doc = self.document
-        if doc is None or self.is_worker:
+        record = self.record
+        if record is None or self.is_worker:
             return
         terminalreporter.section("conformance")
-        for klass in doc["classes"]:
-            terminalreporter.write_line(f"class {klass['id']}: {klass['verdict']}")
-        summary = doc["summary"]
+        for klass in record.classes:
+            terminalreporter.write_line(f"class {klass.id}: {klass.verdict.value}")
+        summary = record.summary
         terminalreporter.write_line(
-            f"payloads: {summary['payloads']} ({summary['conformant']} conformant, "
-            f"{summary['not-conformant']} not conformant, {summary['error']} error); "
-            f"verdict for {doc['class']}: {doc['verdict']}")
+            f"payloads: {summary.payloads} ({summary.conformant} conformant, "
+            f"{summary.not_conformant} not conformant, {summary.error} error); "
+            f"verdict for {record.class_id}: {record.verdict.value}")
         shown = (self.config.getoption("conformance_report_shown_as")
                  or self.config.getoption("conformance_report_dir"))
         if shown:
@@ -221,12 +225,12 @@ class RequirementCheck:
     def assert_passed(self, requirement_id: str) -> None:
         if requirement_id not in self._view:
             raise RequirementUndecided(f"{requirement_id} is not in the scope of this run's class")
-        run = self._view.requirement(requirement_id)
-        failed = run.with_outcome(Outcome.FAILED)
+        outcomes = self._view.requirement(requirement_id)
+        failed = outcomes.with_outcome(Outcome.FAILED)
         if not failed:
             return
-        text = report_text(run, failed, "failed")
-        if run.level == "MUST":
+        text = report_text(outcomes, failed, "failed")
+        if outcomes.requirement.level is Level.MUST:
             raise RequirementFailed(text)
         warnings.warn(ConformanceWarning(text), stacklevel=2)
 
@@ -240,14 +244,15 @@ def conformance(request: pytest.FixtureRequest) -> RequirementCheck:
     view: RunView = plugin.view
     marker = request.node.get_closest_marker("requirement")
     if marker is not None and marker.args and marker.args[0] not in view:
-        pytest.skip(f"{marker.args[0]} is not a requirement of class {view.document['class']}, "
+        pytest.skip(f"{marker.args[0]} is not a requirement of class {view.record.class_id}, "
                     "the target of this run (--conformance-class)")
     if marker is not None and marker.args:
-        run = view.requirement(marker.args[0])
-        if not run.with_outcome(Outcome.FAILED):
-            undecided = run.with_outcome(Outcome.CANT_TELL, Outcome.UNTESTED)
+        outcomes = view.requirement(marker.args[0])
+        if not outcomes.with_outcome(Outcome.FAILED):
+            undecided = outcomes.with_outcome(Outcome.CANT_TELL, Outcome.UNTESTED)
             if undecided:
-                raise RequirementUndecided(report_text(run, undecided, "could not be decided"))
-            if not run.with_outcome(Outcome.PASSED):
-                pytest.skip(f"{run.id} is inapplicable to all {len(run.cases)} payloads")
+                raise RequirementUndecided(report_text(outcomes, undecided, "could not be decided"))
+            if not outcomes.with_outcome(Outcome.PASSED):
+                pytest.skip(f"{outcomes.requirement.id} is inapplicable to all {len(outcomes.cases)} "
+                            "payloads")
     return RequirementCheck(view)

@@ -10,45 +10,45 @@ every payload is skipped with the reason.
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Mapping
 from dataclasses import dataclass
-from typing import Any
 
 from conformance.core.findings import Outcome
 from conformance.records.cases import Case, describe_location, iter_payload_cases
+from conformance.records.record import RequirementRecord, RunRecord
 
 MAX_PAYLOADS_SHOWN = 20
 
 
 @dataclass(frozen=True, slots=True)
-class RequirementRun:
-    id: str
-    uri: str
-    level: str
-    statement: Mapping[str, str]
-    outcome: Outcome
-    cases: tuple[Case, ...]  # this requirement on each payload, in document order
+class RequirementOutcomes:
+    """One requirement of a run with its outcome on each payload."""
+
+    requirement: RequirementRecord
+    cases: tuple[Case, ...]  # this requirement on each payload, in record order
 
     def with_outcome(self, *outcomes: Outcome) -> list[Case]:
+        """The cases with one of `outcomes`, in record order."""
         return [c for c in self.cases if c.outcome in outcomes]
 
 
 def _describe(case: Case) -> list[str]:
-    lines = [f"  {case.payload['name']}: {case.outcome.value}"]
+    lines = [f"  {case.payload.name}: {case.outcome.value}"]
     for finding in case.findings:
-        where = describe_location(finding.get("location"))
-        lines.append(f"    - {finding['message']['en']}" + (f" ({where})" if where else ""))
-        if finding.get("excerpt"):
-            lines.extend("        " + line for line in finding["excerpt"].rstrip("\n").splitlines())
-        if finding.get("hint"):
-            lines.append(f"      how to fix: {finding['hint']['en']}")
+        where = describe_location(finding.location)
+        lines.append(f"    - {finding.message.en}" + (f" ({where})" if where else ""))
+        if finding.excerpt:
+            lines.extend("        " + line for line in finding.excerpt.rstrip("\n").splitlines())
+        if finding.hint is not None:
+            lines.append(f"      how to fix: {finding.hint.en}")
     return lines
 
 
-def report_text(run: RequirementRun, entries: list[Case], verb: str) -> str:
+def report_text(outcomes: RequirementOutcomes, entries: list[Case], verb: str) -> str:
     """The text a person reads for a requirement that failed or could not be decided."""
-    head = [f"{run.id} ({run.level}) {verb} on {len(entries)} of {len(run.cases)} payloads",
-            f"  {run.statement['en']}", f"  {run.statement['zh']}", f"  <{run.uri}>"]
+    requirement = outcomes.requirement
+    head = [f"{requirement.id} ({requirement.level.value}) {verb} on {len(entries)} of "
+            f"{len(outcomes.cases)} payloads",
+            f"  {requirement.statement.en}", f"  {requirement.statement.zh}", f"  <{requirement.uri}>"]
     body: list[str] = []
     for entry in entries[:MAX_PAYLOADS_SHOWN]:
         body.extend(_describe(entry))
@@ -58,22 +58,21 @@ def report_text(run: RequirementRun, entries: list[Case], verb: str) -> str:
 
 
 class RunView:
-    """Index of a run-results document by requirement, built once per process."""
+    """Index of a run record by requirement, built once per process."""
 
-    def __init__(self, document: Mapping[str, Any]) -> None:
-        self.document = document
+    def __init__(self, record: RunRecord) -> None:
+        self.record = record
         # The same cells the JUnit and EARL writers count, regrouped by requirement.
         per_requirement: dict[str, list[Case]] = defaultdict(list)
-        for _, cases in iter_payload_cases(document):
+        for _, cases in iter_payload_cases(record):
             for case in cases:
-                per_requirement[case.requirement["id"]].append(case)
-        self._runs = {
-            r["id"]: RequirementRun(r["id"], r["uri"], r["level"], r["statement"], Outcome(r["outcome"]),
-                                    tuple(per_requirement[r["id"]]))
-            for r in document["requirements"]}
+                per_requirement[case.requirement.id].append(case)
+        self._requirements = {r.id: RequirementOutcomes(r, tuple(per_requirement[r.id]))
+                              for r in record.requirements}
 
     def __contains__(self, requirement_id: object) -> bool:
-        return requirement_id in self._runs
+        return requirement_id in self._requirements
 
-    def requirement(self, requirement_id: str) -> RequirementRun:
-        return self._runs[requirement_id]
+    def requirement(self, requirement_id: str) -> RequirementOutcomes:
+        """The outcomes of one requirement in scope (KeyError for any other)."""
+        return self._requirements[requirement_id]

@@ -12,6 +12,7 @@ from conformance.core.errors import RecognitionError, SpecError
 from conformance.standard.model import MessageType, Standard, Syntax
 from conformance.validation.documents.jsondoc import JsonDocument
 from conformance.validation.documents.xmldoc import XmlDocument
+from conformance.validation.selector import step_of
 
 
 @dataclass(frozen=True, slots=True)
@@ -38,12 +39,14 @@ def resolve_pointer(value: Any, pointer: str) -> tuple[bool, Any]:
     if not pointer.startswith("/"):
         return False, None
     node = value
+    # Tokens are read as the selector reads them (validation/selector.py), so `/01` and `/²` name
+    # no array item here either; `*` is a member name: recognition pointers have no wildcard.
     for raw in pointer[1:].split("/"):
-        token = raw.replace("~1", "/").replace("~0", "~")
-        if isinstance(node, dict) and token in node:
-            node = node[token]
-        elif isinstance(node, list) and token.isdigit() and int(token) < len(node):
-            node = node[int(token)]
+        step = step_of(raw)
+        if isinstance(node, dict) and step.name in node:
+            node = node[step.name]
+        elif isinstance(node, list) and 0 <= step.index < len(node):
+            node = node[step.index]
         else:
             return False, None
     return True, node

@@ -21,7 +21,7 @@ from conformance.core.errors import PayloadError, RuleError, SpecError
 from conformance.core.evaluation import EvaluationContext
 from conformance.core.files import read_bounded
 from conformance.core.limits import JSON_SCHEMA_MAX_BYTES, XSD11_COMPILE_SECONDS, XSD11_VALIDATE_SECONDS
-from conformance.validation.documents.jsonpos import escape_token
+from conformance.validation.selector import escape_token
 from conformance.validation.xsd import (
     BudgetExhausted,
     compile_xsd10,

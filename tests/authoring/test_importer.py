@@ -25,6 +25,7 @@ from conformance.execution.session import ValidationSession
 from conformance.standard.manifest import load_standard, load_yaml, manifest_schema
 from conformance.standard.model import CheckKind, Standard
 from conformance.validation.schematron import compile_schematron
+from conformance.validation.sources import SchematronSource
 from conformance.validation.validator import MessageTypeValidator
 from tests.conftest import CORPORA
 
@@ -154,7 +155,9 @@ def test_phase_selects_the_requirements_and_is_kept_in_the_manifest(
     assert order.phase_of(order.rules[0]) == "basic"
     assert "- file: rules/main.sch\n    phase: basic" in (standard.root / "standard.yaml").read_text()
     validator = MessageTypeValidator(standard, order)
-    assert [s.phase for s in validator._schematrons] == ["basic"]
+    rules = validator.sources[1]
+    assert isinstance(rules, SchematronSource)
+    assert [s.phase for s in rules.schematrons] == ["basic"]
     results = verdicts(standard, make_payloads(tmp_path))
     # the line rules are not in phase "basic": a zero quantity is no longer a failure
     assert results["zero-qty.xml"][0] is Verdict.CONFORMANT

@@ -12,9 +12,8 @@ from cryptography.hazmat.primitives.asymmetric import ed25519
 from conformance import api
 from conformance.records.run_results import RunResults, Subject, dumps
 from conformance.standard.model import Standard
-from tests.conftest import FIXTURES
+from tests.conftest import ENVELOPE_FIXTURES as CASES
 
-CASES = FIXTURES / "egov-exchange-envelope" / "1.0.0"
 NOW = datetime(2026, 11, 25, 12, 0, 0, tzinfo=UTC)
 CONFORMANT = ("xml/conformant-minimal.xml", "json/conformant-full.json",
               "xml/warn-message-id-not-v4.xml")

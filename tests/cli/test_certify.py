@@ -10,27 +10,19 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from click.testing import CliRunner, Result
+from click.testing import Result
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import ec, rsa
 
-from conformance.cli.certify import certificate, keys
 from tests.certify.builders import NOT_CONFORMANT, encode, results, results_bytes
-
-
-def run(group: Any, *args: Any) -> Result:
-    result = CliRunner().invoke(group, [str(a) for a in args])
-    # Whatever happens, never a traceback: only our messages and exit codes.
-    assert result.exception is None or isinstance(result.exception, SystemExit), result.exception
-    assert "Traceback" not in result.output
-    return result
+from tests.conftest import invoke
 
 
 @pytest.fixture
 def lab(tmp_path: Path) -> dict[str, Path]:
     """Issuer keys, another issuer's keys and conformant run results in `tmp_path`."""
-    assert run(keys, "generate", "--out", tmp_path / "keys", "--name", "lab").exit_code == 0
-    assert run(keys, "generate", "--out", tmp_path / "keys", "--name", "other").exit_code == 0
+    assert invoke("keys", "generate", "--out", tmp_path / "keys", "--name", "lab").exit_code == 0
+    assert invoke("keys", "generate", "--out", tmp_path / "keys", "--name", "other").exit_code == 0
     (tmp_path / "results.json").write_bytes(results_bytes())
     k = tmp_path / "keys"
     return {"dir": tmp_path, "results": tmp_path / "results.json",
@@ -40,7 +32,7 @@ def lab(tmp_path: Path) -> dict[str, Path]:
 
 def issue(lab: dict[str, Path], *extra: Any, results: Path | None = None, name: str = "cert.json",
           key: Path | None = None) -> Result:
-    return run(certificate, "issue", results or lab["results"], "--key", key or lab["key"],
+    return invoke("certificate", "issue", results or lab["results"], "--key", key or lab["key"],
                "--issuer", "Test Lab", "--out", lab["dir"] / name, *extra)
 
 
@@ -51,18 +43,18 @@ def issued(lab: dict[str, Path], *extra: Any) -> Path:
 
 
 def verify(cert: Path, key: Path, *extra: Any) -> Result:
-    return run(certificate, "verify", cert, "--issuer-key", key, *extra)
+    return invoke("certificate", "verify", cert, "--issuer-key", key, *extra)
 
 
 def test_keys_generate(tmp_path: Path) -> None:
-    result = run(keys, "generate", "--out", tmp_path, "--name", "lab")
+    result = invoke("keys", "generate", "--out", tmp_path, "--name", "lab")
     assert result.exit_code == 0, result.output
     private = tmp_path / "lab.private.pem"
     assert stat.S_IMODE(private.stat().st_mode) == 0o600
     kid = json.loads((tmp_path / "lab.public.jwk").read_text())["kid"]
     assert f"key id:      {kid}" in result.output
     assert str(private) in result.output and "PRIVATE KEY" not in result.output
-    again = run(keys, "generate", "--out", tmp_path, "--name", "lab")
+    again = invoke("keys", "generate", "--out", tmp_path, "--name", "lab")
     assert again.exit_code == 2 and "refusing to overwrite" in again.output
 
 
@@ -81,7 +73,7 @@ def test_issue_and_verify(lab: dict[str, Path]) -> None:
 
 
 def test_issue_to_stdout(lab: dict[str, Path]) -> None:
-    result = run(certificate, "issue", lab["results"], "--key", lab["key"], "--issuer", "Lab")
+    result = invoke("certificate", "issue", lab["results"], "--key", lab["key"], "--issuer", "Lab")
     assert result.exit_code == 0
     assert json.loads(result.stdout)["certificate"]["issuer"]["name"] == "Lab"
     assert "issued urn:uuid:" in result.stderr
@@ -175,7 +167,7 @@ def test_wrong_key_types_exit_2(lab: dict[str, Path], make: Any) -> None:
 def test_usage_errors_exit_2(lab: dict[str, Path], args: list[str], message: str) -> None:
     cert = issued(lab)
     values = {k: str(v) for k, v in lab.items()} | {"cert": str(cert)}
-    result = run(certificate, *(a.format(**values) for a in args))
+    result = invoke("certificate", *(a.format(**values) for a in args))
     assert result.exit_code == 2, result.output
     assert message in result.stderr
     assert len(result.stderr.strip().splitlines()) == 1
@@ -221,12 +213,13 @@ def test_expired_exits_5_and_not_yet_valid_exits_7(lab: dict[str, Path]) -> None
 def test_revoke_then_verify_exits_6(lab: dict[str, Path]) -> None:
     cert = issued(lab)
     listing = lab["dir"] / "revocations.json"
-    done = run(certificate, "revoke", cert, "--key", lab["key"], "--list", listing, "--reason", "withdrawn")
+    done = invoke("certificate", "revoke", cert, "--key", lab["key"], "--list", listing,
+                  "--reason", "withdrawn")
     assert done.exit_code == 0 and "created" in done.output, done.output
     cert_id = json.loads(cert.read_text("utf-8"))["certificate"]["id"]
-    again = run(certificate, "revoke", cert_id, "--key", lab["key"], "--list", listing)
+    again = invoke("certificate", "revoke", cert_id, "--key", lab["key"], "--list", listing)
     assert again.exit_code == 0 and "already revoked" in again.output
-    other = run(certificate, "revoke", "urn:uuid:a0000000-0000-4000-8000-000000000001", "--key",
+    other = invoke("certificate", "revoke", "urn:uuid:a0000000-0000-4000-8000-000000000001", "--key",
                 lab["key"], "--list", listing)
     assert other.exit_code == 0 and "updated" in other.output
     result = verify(cert, lab["jwk"], "--revocations", listing)
@@ -238,7 +231,7 @@ def test_revoke_then_verify_exits_6(lab: dict[str, Path]) -> None:
 def test_untrusted_revocation_list_exits_8(lab: dict[str, Path]) -> None:
     cert = issued(lab)
     listing = lab["dir"] / "revocations.json"
-    run(certificate, "revoke", cert, "--key", lab["key"], "--list", listing)
+    invoke("certificate", "revoke", cert, "--key", lab["key"], "--list", listing)
     document = json.loads(listing.read_text("utf-8"))
     document["revocations"]["entries"] = []  # hide the revocation
     listing.write_text(json.dumps(document), encoding="utf-8")
@@ -246,12 +239,12 @@ def test_untrusted_revocation_list_exits_8(lab: dict[str, Path]) -> None:
     assert result.exit_code == 8, result.output
     assert result.output.startswith("REVOCATION LIST NOT TRUSTED:")
     # Nor can the issuer add to a list that was changed behind its back.
-    refused = run(certificate, "revoke", "urn:uuid:a0000000-0000-4000-8000-000000000001", "--key",
+    refused = invoke("certificate", "revoke", "urn:uuid:a0000000-0000-4000-8000-000000000001", "--key",
                   lab["key"], "--list", listing)
     assert refused.exit_code == 8 and "changed after signing" in refused.stderr
     # A list signed by another issuer is no better.
     foreign = lab["dir"] / "foreign.json"
-    run(certificate, "revoke", "urn:uuid:a0000000-0000-4000-8000-000000000001", "--key", lab["other"],
+    invoke("certificate", "revoke", "urn:uuid:a0000000-0000-4000-8000-000000000001", "--key", lab["other"],
         "--list", foreign)
     assert verify(cert, lab["jwk"], "--revocations", foreign).exit_code == 8
 
@@ -259,27 +252,27 @@ def test_untrusted_revocation_list_exits_8(lab: dict[str, Path]) -> None:
 def test_revoking_someone_elses_or_a_tampered_certificate(lab: dict[str, Path]) -> None:
     cert = issued(lab)
     listing = lab["dir"] / "revocations.json"
-    other = run(certificate, "revoke", cert, "--key", lab["other"], "--list", listing)
+    other = invoke("certificate", "revoke", cert, "--key", lab["other"], "--list", listing)
     assert other.exit_code == 4 and not listing.exists()
     _edit(cert, lambda c: c.update(id="urn:uuid:a0000000-0000-4000-8000-000000000001"))
-    tampered = run(certificate, "revoke", cert, "--key", lab["key"], "--list", listing)
+    tampered = invoke("certificate", "revoke", cert, "--key", lab["key"], "--list", listing)
     assert tampered.exit_code == 3 and not listing.exists()
 
 
 def test_render(lab: dict[str, Path]) -> None:
     cert = issued(lab)
     out = lab["dir"] / "cert.html"
-    result = run(certificate, "render", cert, "--out", out, "--lang", "both")
+    result = invoke("certificate", "render", cert, "--out", out, "--lang", "both")
     assert result.exit_code == 0, result.output
     html = out.read_text("utf-8")
     assert "Certificate of Conformance" in html and "符合性证书" in html
-    assert run(certificate, "render", cert).stdout == html
-    assert run(certificate, "render", cert, "--lang", "en").stdout != html
+    assert invoke("certificate", "render", cert).stdout == html
+    assert invoke("certificate", "render", cert, "--lang", "en").stdout != html
 
 
 def test_help_documents_exit_codes() -> None:
     for command in ("issue", "verify", "revoke", "render"):
-        text = run(certificate, command, "--help").output
+        text = invoke("certificate", command, "--help").output
         for line in ("3  tampered", "4  wrong issuer key", "5  expired", "6  revoked",
                      "7  not yet valid", "8  revocation list not trusted"):
             assert line in text, (command, line)
@@ -297,10 +290,10 @@ def test_a_replayed_older_revocation_list_is_refused(lab: dict[str, Path]) -> No
     cert_a, cert_b = issued(lab), lab["dir"] / "b.json"
     assert issue(lab, name="b.json").exit_code == 0
     listing, state = lab["dir"] / "revocations.json", lab["dir"] / "seen.json"
-    assert run(certificate, "revoke", cert_a, "--key", lab["key"], "--list", listing).exit_code == 0
+    assert invoke("certificate", "revoke", cert_a, "--key", lab["key"], "--list", listing).exit_code == 0
     old = lab["dir"] / "old.json"
     old.write_bytes(listing.read_bytes())
-    assert run(certificate, "revoke", cert_b, "--key", lab["key"], "--list", listing).exit_code == 0
+    assert invoke("certificate", "revoke", cert_b, "--key", lab["key"], "--list", listing).exit_code == 0
     current = verify(cert_b, lab["jwk"], "--revocations", listing, "--revocation-state", state)
     assert current.exit_code == 6, current.output  # the verifier has now seen sequence 2
     replayed = verify(cert_b, lab["jwk"], "--revocations", old, "--revocation-state", state)
@@ -317,13 +310,14 @@ def test_a_replayed_older_revocation_list_is_refused(lab: dict[str, Path]) -> No
 def test_max_age_and_refresh(lab: dict[str, Path]) -> None:
     cert = issued(lab)
     listing = lab["dir"] / "revocations.json"
-    created = run(certificate, "refresh", "--key", lab["key"], "--list", listing, "--next-update-days", "2")
+    created = invoke("certificate", "refresh", "--key", lab["key"], "--list", listing,
+                     "--next-update-days", "2")
     assert created.exit_code == 0 and "sequence 1, 0 revocation(s)" in created.output, created.output
     assert verify(cert, lab["jwk"], "--revocations", listing, "--max-age", "1h").exit_code == 0
     at = (datetime.now(UTC) + timedelta(hours=2)).strftime("%Y-%m-%dT%H:%M:%SZ")
     old = verify(cert, lab["jwk"], "--revocations", listing, "--max-age", "1h", "--at", at)
     assert old.exit_code == 9 and "--max-age 1h" in old.output, old.output
-    refreshed = run(certificate, "refresh", "--key", lab["key"], "--list", listing)
+    refreshed = invoke("certificate", "refresh", "--key", lab["key"], "--list", listing)
     assert refreshed.exit_code == 0 and "sequence 2" in refreshed.output
     assert verify(cert, lab["jwk"], "--revocations", listing, "--at", at).exit_code == 0
 
@@ -337,6 +331,6 @@ def test_freshness_options_need_a_revocation_list(lab: dict[str, Path], args: li
 
 def test_bad_max_age_is_a_usage_error(lab: dict[str, Path]) -> None:
     listing = lab["dir"] / "revocations.json"
-    run(certificate, "refresh", "--key", lab["key"], "--list", listing)
+    invoke("certificate", "refresh", "--key", lab["key"], "--list", listing)
     result = verify(issued(lab), lab["jwk"], "--revocations", listing, "--max-age", "soon")
     assert result.exit_code == 2 and "--max-age 'soon'" in result.stderr

@@ -14,9 +14,8 @@ import pytest
 
 from conformance.certify import load_certificate, load_public_key, verify
 from conformance.records.run_results import load_run_results
-from tests.conftest import FIXTURES
+from tests.conftest import ENVELOPE_FIXTURES
 
-ENVELOPE = FIXTURES / "egov-exchange-envelope" / "1.0.0"
 REPORTS = ("results.json", "junit.xml", "earl.jsonld", "report.html")
 
 
@@ -32,7 +31,8 @@ def conform_run(
 
 def test_conformant_run_writes_every_report_and_a_verifiable_certificate(tmp_path: Path) -> None:
     done = conform_run(
-        tmp_path, ENVELOPE / "xml" / "conformant-full.xml", ENVELOPE / "json" / "conformant-minimal.json"
+        tmp_path, ENVELOPE_FIXTURES / "xml" / "conformant-full.xml",
+        ENVELOPE_FIXTURES / "json" / "conformant-minimal.json",
     )
     assert done.returncode == 0, done.stderr
     for name in REPORTS:
@@ -50,7 +50,7 @@ def test_conformant_run_writes_every_report_and_a_verifiable_certificate(tmp_pat
 
 
 def test_not_conformant_run_has_reports_and_no_certificate(tmp_path: Path) -> None:
-    done = conform_run(tmp_path, ENVELOPE / "xml")
+    done = conform_run(tmp_path, ENVELOPE_FIXTURES / "xml")
     assert done.returncode == 1
     assert all((tmp_path / name).is_file() for name in REPORTS)
     assert not (tmp_path / "certificate.json").exists()
@@ -58,7 +58,7 @@ def test_not_conformant_run_has_reports_and_no_certificate(tmp_path: Path) -> No
 
 
 def test_unparsable_payload_is_an_error_and_no_certificate(tmp_path: Path) -> None:
-    done = conform_run(tmp_path, ENVELOPE / "hostile" / "truncated.json")
+    done = conform_run(tmp_path, ENVELOPE_FIXTURES / "hostile" / "truncated.json")
     assert done.returncode == 1
     assert json.loads((tmp_path / "results.json").read_text(encoding="utf-8"))["verdict"] == "error"
     assert not (tmp_path / "certificate.json").exists()
@@ -69,7 +69,7 @@ def test_unparsable_payload_is_an_error_and_no_certificate(tmp_path: Path) -> No
     [
         ("missing-folder", (), "no such payload file, folder or manifest"),
         ("EMPTY", (), "no payloads found"),
-        (str(ENVELOPE / "xml"), ("--class", "gold"), "conformance class 'gold'"),
+        (str(ENVELOPE_FIXTURES / "xml"), ("--class", "gold"), "conformance class 'gold'"),
     ],
 )
 def test_usage_errors_exit_2_without_results(
@@ -87,7 +87,7 @@ def test_usage_errors_exit_2_without_results(
 
 
 def test_malformed_subject_is_refused_before_any_work(tmp_path: Path) -> None:
-    done = conform_run(tmp_path, ENVELOPE / "xml", subject="ACME")
+    done = conform_run(tmp_path, ENVELOPE_FIXTURES / "xml", subject="ACME")
     assert done.returncode == 2 and "ORGANISATION/PRODUCT/VERSION" in done.stderr
     assert not any(tmp_path.iterdir())
 
@@ -98,7 +98,7 @@ def _many(tmp_path: Path, count: int = 600) -> Path:
     """A folder of `count` conformant payloads: a run long enough to be caught in the middle."""
     folder = tmp_path / "many"
     folder.mkdir()
-    data = (ENVELOPE / "xml" / "conformant-full.xml").read_bytes()
+    data = (ENVELOPE_FIXTURES / "xml" / "conformant-full.xml").read_bytes()
     for i in range(count):
         (folder / f"p{i:04}.xml").write_bytes(data)
     return folder
@@ -135,7 +135,7 @@ def test_a_second_run_into_the_same_out_is_refused_while_the_first_runs(tmp_path
     # Held in the middle of its run (as a slow machine would), so that the two surely overlap.
     os.killpg(first.pid, signal.SIGSTOP)
     try:
-        second = conform_run(out, ENVELOPE / "xml" / "conformant-full.xml")
+        second = conform_run(out, ENVELOPE_FIXTURES / "xml" / "conformant-full.xml")
     finally:
         os.killpg(first.pid, signal.SIGCONT)
     assert second.returncode == 2, second.stdout + second.stderr
@@ -151,7 +151,7 @@ def test_a_second_run_into_the_same_out_is_refused_while_the_first_runs(tmp_path
 
 def test_ctrl_c_mid_run_exits_130_and_keeps_the_previous_output(tmp_path: Path) -> None:
     out = tmp_path / "out"
-    assert conform_run(out, ENVELOPE / "xml" / "conformant-full.xml").returncode == 0
+    assert conform_run(out, ENVELOPE_FIXTURES / "xml" / "conformant-full.xml").returncode == 0
     before = _snapshot(out)
     log = tmp_path / "run.log"
     child = _start(out, _many(tmp_path), log, "--jobs", "2")
@@ -171,16 +171,16 @@ def test_an_out_folder_of_other_files_is_never_replaced(tmp_path: Path) -> None:
     out = tmp_path / "project"
     out.mkdir()
     (out / "notes.txt").write_text("mine", encoding="utf-8")
-    done = conform_run(out, ENVELOPE / "xml" / "conformant-full.xml")
+    done = conform_run(out, ENVELOPE_FIXTURES / "xml" / "conformant-full.xml")
     assert done.returncode == 2 and "not the output of `conform run`" in done.stderr
     assert _snapshot(out) == {"notes.txt": b"mine"}
 
 
 def test_a_rerun_replaces_the_previous_output_whole(tmp_path: Path) -> None:
     out = tmp_path / "out"
-    assert conform_run(out, ENVELOPE / "xml" / "conformant-full.xml").returncode == 0
+    assert conform_run(out, ENVELOPE_FIXTURES / "xml" / "conformant-full.xml").returncode == 0
     assert (out / "certificate.json").is_file()
-    done = conform_run(out, ENVELOPE / "xml" / "bad-message-id.xml")
+    done = conform_run(out, ENVELOPE_FIXTURES / "xml" / "bad-message-id.xml")
     assert done.returncode == 1
     assert not (out / "certificate.json").exists() and not (out / "keys").exists()
     assert load_run_results(out / "results.json")["verdict"] == "not-conformant"

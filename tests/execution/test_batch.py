@@ -26,10 +26,10 @@ from conformance.execution.batch import validate_paths
 from conformance.execution.session import ValidationSession
 from conformance.execution.supervisor import UNLIMITED, ExecutionBudget, _blame, _Task
 from conformance.standard.catalog import Catalog
-from tests.conftest import FIXTURES, STANDARDS
+from tests.conftest import ENVELOPE_FIXTURES, STANDARDS
 
-GOOD_XML = FIXTURES / "egov-exchange-envelope/1.0.0/xml/conformant-full.xml"
-GOOD_JSON = FIXTURES / "egov-exchange-envelope/1.0.0/json/conformant-full.json"
+GOOD_XML = ENVELOPE_FIXTURES / "xml" / "conformant-full.xml"
+GOOD_JSON = ENVELOPE_FIXTURES / "json" / "conformant-full.json"
 
 
 @cache

@@ -14,13 +14,12 @@ from pathlib import Path
 import pytest
 
 from conformance.core.limits import BUNDLE_MAX_BYTES, BUNDLE_MAX_FILES
+from tests.conftest import ENVELOPE_BUNDLE, ENVELOPE_FIXTURES
 from tests.hostile.bounded import Outcome, assert_no_traceback, conform
 
 pytestmark = pytest.mark.hostile
 
-REPO = Path(__file__).resolve().parents[2]
-ENVELOPE = REPO / "standards" / "egov-exchange-envelope" / "1.0.0"
-JSON_PAYLOAD = REPO / "fixtures" / "egov-exchange-envelope" / "1.0.0" / "json" / "bad-message-id.json"
+JSON_PAYLOAD = ENVELOPE_FIXTURES / "json" / "bad-message-id.json"
 TITLE = "  en: E-government exchange envelope 1.0 (reference specification of this project)"
 
 
@@ -28,7 +27,7 @@ def bundle(tmp_path: Path) -> tuple[Path, Path]:
     """(standards root, bundle folder) holding a copy of the envelope bundle."""
     root = tmp_path / "standards"
     folder = root / "egov-exchange-envelope" / "1.0.0"
-    shutil.copytree(ENVELOPE, folder)
+    shutil.copytree(ENVELOPE_BUNDLE, folder)
     return root, folder
 
 

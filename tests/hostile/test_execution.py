@@ -15,6 +15,7 @@ from pathlib import Path
 
 import pytest
 
+from tests.conftest import ENVELOPE_FIXTURES
 from tests.hostile.bounded import Outcome, assert_no_traceback, conform, run_bounded
 
 pytestmark = pytest.mark.hostile
@@ -106,8 +107,7 @@ def _alive(pid: int) -> bool:
 
 
 def _envelopes(tmp_path: Path) -> list[str]:
-    good = (Path(__file__).resolve().parents[2] / "fixtures/egov-exchange-envelope/1.0.0/xml/"
-            "conformant-full.xml").read_bytes()
+    good = (ENVELOPE_FIXTURES / "xml" / "conformant-full.xml").read_bytes()
     names = ["a.xml", "hangs.xml", "c.xml", "d.xml", "e.xml"]
     for name in names:
         (tmp_path / name).write_bytes(good)

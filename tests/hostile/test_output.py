@@ -10,13 +10,12 @@ from pathlib import Path
 
 import pytest
 
+from tests.conftest import ENVELOPE_BUNDLE, ENVELOPE_FIXTURES
 from tests.hostile.bounded import assert_no_traceback, conform
 
 pytestmark = pytest.mark.hostile
 
-REPO = Path(__file__).resolve().parents[2]
-ENVELOPE = REPO / "standards" / "egov-exchange-envelope" / "1.0.0"
-CONFORMANT = REPO / "fixtures" / "egov-exchange-envelope" / "1.0.0" / "json" / "conformant-chinese-names.json"
+CONFORMANT = ENVELOPE_FIXTURES / "json" / "conformant-chinese-names.json"
 HOSTILE_TEXT = "Title\x1b]52;c;cGF5bG9hZA==\x07 \u202eevil\r\nconform: error: forged"
 
 
@@ -41,7 +40,7 @@ def test_a_run_over_a_file_name_that_is_not_utf8_writes_every_report(tmp_path: P
 def test_bundle_text_is_escaped_in_every_line_the_cli_prints(tmp_path: Path) -> None:
     root = tmp_path / "standards"
     folder = root / "egov-exchange-envelope" / "1.0.0"
-    shutil.copytree(ENVELOPE, folder)
+    shutil.copytree(ENVELOPE_BUNDLE, folder)
     manifest = folder / "standard.yaml"
     text = manifest.read_text(encoding="utf-8")
     line = next(ln for ln in text.splitlines() if ln.startswith("  en: "))

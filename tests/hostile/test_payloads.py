@@ -16,13 +16,12 @@ from typing import Any
 
 import pytest
 
+from tests.conftest import ENVELOPE_FIXTURES
 from tests.hostile.bounded import Outcome, assert_no_traceback, conform, python
 
 pytestmark = pytest.mark.hostile
 
-REPO = Path(__file__).resolve().parents[2]
-FIXTURES = REPO / "fixtures" / "egov-exchange-envelope" / "1.0.0"
-GOOD_JSON = FIXTURES / "json" / "conformant-minimal.json"
+GOOD_JSON = ENVELOPE_FIXTURES / "json" / "conformant-minimal.json"
 MIB = 1024 * 1024
 # `conform validate` in this process, unsupervised: a hang or a memory bomb meets our bound, not
 # the per-payload supervisor's.

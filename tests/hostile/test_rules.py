@@ -14,6 +14,7 @@ from pathlib import Path
 
 import pytest
 
+from tests.conftest import ENVELOPE_BUNDLE, ENVELOPE_FIXTURES
 from tests.hostile.bounded import assert_no_traceback, conform, python
 
 pytestmark = pytest.mark.hostile
@@ -29,7 +30,7 @@ def rule_set(rules):
            "rules": [dict(r, message={"zh": "x", "en": "x"}) for r in rules]}
     return JsonRuleSet(Path("hostile.rules.yaml"), _rules(raw, "hostile.rules.yaml"), "sha256:0")
 def outcome(rules, document):
-    for check in rule_set(rules).check(document, {r["id"] for r in rules}):
+    for check in rule_set(rules).evaluate(document, {r["id"] for r in rules}):
         if isinstance(check, RuleError):
             print("RuleError", check.rule, check.location, check.message[:200])
         else:
@@ -143,9 +144,7 @@ def test_json_schema_pattern_never_exhausts() -> None:
 
 # --- through `conform validate`, with a hostile rule in a copy of the envelope bundle -------------
 
-REPO = Path(__file__).resolve().parents[2]
-ENVELOPE = REPO / "standards" / "egov-exchange-envelope" / "1.0.0"
-FIXTURES = REPO / "fixtures" / "egov-exchange-envelope" / "1.0.0" / "json"
+JSON_FIXTURES = ENVELOPE_FIXTURES / "json"
 UNIQUE_IDS = "    assert: {unique: [{map: [{var: parts}, {var: id}]}]}"
 # 1,000 strings of 800,000 characters: 3 GB before the size budget, which stops it at the fifth.
 CAT_BOMB = ("    assert: {map: [[" + ", ".join(["1"] * 1000) + "],"
@@ -155,17 +154,17 @@ CAT_BOMB = ("    assert: {map: [[" + ", ".join(["1"] * 1000) + "],"
 def test_a_rule_out_of_budget_is_cant_tell_and_the_run_goes_on(tmp_path: Path) -> None:
     root = tmp_path / "standards"
     folder = root / "egov-exchange-envelope" / "1.0.0"
-    shutil.copytree(ENVELOPE, folder)
+    shutil.copytree(ENVELOPE_BUNDLE, folder)
     rules = folder / "rules" / "envelope.rules.yaml"
     text = rules.read_text("utf-8")
     assert UNIQUE_IDS in text
     rules.write_text(text.replace(UNIQUE_IDS, CAT_BOMB), "utf-8")
-    payload = json.loads((FIXTURES / "conformant-minimal.json").read_text("utf-8"))
+    payload = json.loads((JSON_FIXTURES / "conformant-minimal.json").read_text("utf-8"))
     payload["sender"]["name"] = "名" * 400_000  # each `cat` builds 800,000 characters
     hostile = tmp_path / "hostile.json"
     hostile.write_text(json.dumps(payload, ensure_ascii=False), "utf-8")
     seen = conform("validate", "--standards-path", root, "--format", "json", hostile,
-                   FIXTURES / "conformant-minimal.json", seconds=60, memory_mib=700)
+                   JSON_FIXTURES / "conformant-minimal.json", seconds=60, memory_mib=700)
     assert_no_traceback(seen)
     text = seen.stdout
     assert "evaluation size budget exhausted" in text and "EXC-J-009" in text, text[-3000:]

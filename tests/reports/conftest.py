@@ -10,11 +10,11 @@ from typing import Any
 import pytest
 
 from conformance import api
-from conformance.records.run_results import RunResults, Subject, check_run_results
+from conformance.records.record import RunRecord
+from conformance.records.run_results import RunResults, Subject, validate_run_results
 from conformance.standard.model import Standard
-from tests.conftest import FIXTURES
+from tests.conftest import ENVELOPE_FIXTURES as FIXTURE_SET
 
-FIXTURE_SET = FIXTURES / "egov-exchange-envelope" / "1.0.0"
 STARTED, FINISHED = "2026-11-25T10:00:00Z", "2026-11-25T10:00:01Z"
 SUITE_HASH = "sha256:" + "ab" * 32
 # Characters XML 1.0 cannot carry, markup, and a lone surrogate (an undecodable file name byte).
@@ -27,7 +27,12 @@ def make_document(standard: Standard, paths: Sequence[Path], *, seed: int | None
                     suite_hash=suite_hash)
     for result in api.validate(paths, standard=standard):
         rr.add(result)
-    return check_run_results(rr.to_dict(started=STARTED, finished=FINISHED), "test")
+    return validate_run_results(rr.to_dict(started=STARTED, finished=FINISHED), "test")
+
+
+def as_record(document: dict[str, Any]) -> RunRecord:
+    """The record every writer reads, of a document a test may have edited (checked first)."""
+    return RunRecord.from_document(validate_run_results(document, "test"))
 
 
 @pytest.fixture(scope="session")

@@ -8,6 +8,7 @@ from typing import Any
 from conformance.reports.html import VERDICT_LABELS, html_report
 from tests.conftest import REPO
 from tests.reports.browser import inspect_page, open_from_disk, requires_chromium
+from tests.reports.conftest import as_record
 
 SCREENSHOT = REPO / "reports" / "browser" / "report.png"
 ZH_VERDICT = "#verdict .verdict-text [lang='zh-Hans']"
@@ -17,7 +18,7 @@ pytestmark = requires_chromium
 
 
 def render(document: dict[str, Any], path: Path) -> Path:
-    path.write_text(html_report(document), encoding="utf-8")
+    path.write_text(html_report(as_record(document)), encoding="utf-8")
     return path
 
 

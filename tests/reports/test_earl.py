@@ -8,7 +8,7 @@ from collections.abc import Iterator
 from typing import Any
 
 from conformance.reports.earl import earl_jsonld
-from tests.reports.conftest import SUITE_HASH
+from tests.reports.conftest import SUITE_HASH, as_record
 
 EARL_OUTCOMES = {f"earl:{o}" for o in ("passed", "failed", "cantTell", "inapplicable", "untested")}
 PREFIXES = {
@@ -20,7 +20,7 @@ PREFIXES = {
 
 
 def graph(document: dict[str, Any]) -> tuple[dict[str, Any], list[dict[str, Any]]]:
-    data = json.loads(earl_jsonld(document))
+    data = json.loads(earl_jsonld(as_record(document)))
     assert set(data) == {"@context", "@graph"}
     return data["@context"], data["@graph"]
 
@@ -116,7 +116,7 @@ def test_assertor_subject_payloads_and_run(conformant_document: dict[str, Any]) 
 
 
 def test_hostile_text_is_valid_json(hostile_document: dict[str, Any]) -> None:
-    text = earl_jsonld(hostile_document)
+    text = earl_jsonld(as_record(hostile_document))
     data = json.loads(text)
     titles = [n["dct:title"] for n in data["@graph"] if n.get("@id", "").startswith("_:payload-")]
     assert all(t.endswith("<img src=http://198.51.100.1/x.png>") and "\x00" in t for t in titles)

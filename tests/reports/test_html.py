@@ -11,18 +11,18 @@ import pytest
 
 from conformance.reports import html as html_module
 from conformance.reports.html import DETAIL_LIMIT, VERDICT_LABELS, html_report
-from tests.reports.conftest import SUITE_HASH
+from tests.reports.conftest import SUITE_HASH, as_record
 
 ARTICLES = "//*[@id='failures']//article[@class='payload']"
 CJK = re.compile("[\u3400-\u9fff\uff00-\uffef\u3000-\u303f]")
 
 
 def page(document: dict[str, Any]) -> lxml.html.HtmlElement:
-    return lxml.html.fromstring(html_report(document))
+    return lxml.html.fromstring(html_report(as_record(document)))
 
 
 def test_untrusted_text_is_escaped(hostile_document: dict[str, Any]) -> None:
-    text = html_report(hostile_document)
+    text = html_report(as_record(hostile_document))
     text.encode("utf-8")  # no lone surrogate got through
     assert "<script" not in text.lower()
     assert "<img" not in text.lower()
@@ -37,7 +37,7 @@ def test_script_in_an_excerpt_renders_as_text(failing_document: dict[str, Any]) 
     doc = copy.deepcopy(failing_document)
     finding = next(f for p in doc["payloads"] for f in p["findings"] if "excerpt" in f)
     finding["excerpt"] = '>1 | <script>document.title="owned"</script>'
-    text = html_report(doc)
+    text = html_report(as_record(doc))
     assert "<script>" not in text and "&lt;script&gt;document.title=" in text
 
 
@@ -107,7 +107,7 @@ def test_records_the_run(conformant_document: dict[str, Any]) -> None:
 
 
 def test_loads_nothing_and_names_cjk_fonts(failing_document: dict[str, Any]) -> None:
-    text = html_report(failing_document)
+    text = html_report(as_record(failing_document))
     root = lxml.html.fromstring(text)
     loaders = ("script", "link", "img", "iframe", "object", "embed", "audio", "video", "source")
     assert not root.xpath("|".join(f"//{t}" for t in loaders))

@@ -10,11 +10,14 @@ from typing import Any
 import pytest
 from lxml import etree
 
-from conformance.core.findings import Outcome
+from conformance.core.findings import Level, Outcome
+from conformance.core.results import PayloadResult
+from conformance.core.text import Text
 from conformance.records.cases import Case
+from conformance.records.record import RequirementRecord
 from conformance.reports import junit
 from conformance.reports.junit import case_kind, classname, junit_xml
-from tests.reports.conftest import SUITE_HASH
+from tests.reports.conftest import SUITE_HASH, as_record
 
 # What the xunit2 schema (Jenkins' junit-10.xsd, which pytest's junit_family=xunit2 targets) allows.
 ROOT_ATTRS = {"name", "time", "tests", "failures", "errors"}
@@ -44,7 +47,7 @@ def expected_totals(document: dict[str, Any]) -> dict[str, int]:
 
 
 def test_counts_agree_with_the_run_results(failing_document: dict[str, Any]) -> None:
-    root = parse(junit_xml(failing_document))
+    root = parse(junit_xml(as_record(failing_document)))
     want = expected_totals(failing_document)
     assert want["failures"] and want["errors"] and want["skipped"] and want["warnings"]  # a real test
     assert want["tests"] == len(failing_document["payloads"]) * len(failing_document["requirements"])
@@ -72,7 +75,7 @@ def test_untested_must_is_an_error_untested_should_is_skipped(failing_document: 
         requirement = levels[rid]
         requirement["counts"][payload["outcomes"].pop(rid)] -= 1
         requirement["counts"]["untested"] += 1
-    root = parse(junit_xml(doc))
+    root = parse(junit_xml(as_record(doc)))
     want = expected_totals(doc)
     assert (int(root.get("errors")), int(root.get("failures"))) == (want["errors"], want["failures"])
     assert len(root.findall("testsuite/testcase/skipped")) == want["skipped"]
@@ -83,7 +86,7 @@ def test_untested_must_is_an_error_untested_should_is_skipped(failing_document: 
 
 def test_one_suite_per_payload_with_its_hash_and_the_run_facts(conformant_document: dict[str, Any]) -> None:
     doc = conformant_document
-    root = parse(junit_xml(doc))
+    root = parse(junit_xml(as_record(doc)))
     suites = root.findall("testsuite")
     assert [s.get("name") for s in suites] == [p["name"] for p in doc["payloads"]]
     for suite, payload in zip(suites, doc["payloads"], strict=True):
@@ -101,7 +104,7 @@ def test_one_suite_per_payload_with_its_hash_and_the_run_facts(conformant_docume
 
 
 def test_shape_is_xunit2(failing_document: dict[str, Any]) -> None:
-    root = parse(junit_xml(failing_document))
+    root = parse(junit_xml(as_record(failing_document)))
     assert set(root.attrib) <= ROOT_ATTRS
     assert {c.tag for c in root} == {"testsuite"}
     for suite in root:
@@ -117,7 +120,7 @@ def test_shape_is_xunit2(failing_document: dict[str, Any]) -> None:
 
 
 def test_failure_carries_requirement_statement_location_and_excerpt(failing_document: dict[str, Any]) -> None:
-    root = parse(junit_xml(failing_document))
+    root = parse(junit_xml(as_record(failing_document)))
     suite = next(s for s in root.findall("testsuite")
                  if s.get("name").endswith("xml/bad-conversation-id.xml"))
     failure = suite.find("testcase[@name='EXC-003']/failure")
@@ -131,7 +134,7 @@ def test_failure_carries_requirement_statement_location_and_excerpt(failing_docu
 
 
 def test_should_failure_is_a_passing_case_with_a_warning(failing_document: dict[str, Any]) -> None:
-    root = parse(junit_xml(failing_document))
+    root = parse(junit_xml(as_record(failing_document)))
     suite = next(s for s in root.findall("testsuite") if s.get("name").endswith("xml/bad-message-id.xml"))
     case = suite.find("testcase[@name='EXC-010']")
     assert case is not None and case.find("failure") is None and case.find("error") is None
@@ -140,7 +143,7 @@ def test_should_failure_is_a_passing_case_with_a_warning(failing_document: dict[
 
 
 def test_processing_errors_are_errors_with_the_reason(failing_document: dict[str, Any]) -> None:
-    root = parse(junit_xml(failing_document))
+    root = parse(junit_xml(as_record(failing_document)))
     suite = next(s for s in root.findall("testsuite") if s.get("name").endswith("hostile/billion-laughs.xml"))
     errors = suite.findall("testcase/error")
     assert len(errors) == len(failing_document["requirements"])
@@ -148,7 +151,7 @@ def test_processing_errors_are_errors_with_the_reason(failing_document: dict[str
 
 
 def test_hostile_names_and_excerpts_stay_well_formed(hostile_document: dict[str, Any]) -> None:
-    data = junit_xml(hostile_document)
+    data = junit_xml(as_record(hostile_document))
     root = parse(data)
     ET.fromstring(data)  # expat agrees
     name = root.find("testsuite").get("name")
@@ -166,7 +169,10 @@ def test_hostile_names_and_excerpts_stay_well_formed(hostile_document: dict[str,
     (Outcome.UNTESTED, "SHOULD", junit.SKIPPED), (Outcome.INAPPLICABLE, "MUST", junit.SKIPPED),
 ])
 def test_case_kind(outcome: Outcome, level: str, kind: str) -> None:
-    assert case_kind(Case({}, {"level": level}, outcome, ())) == kind
+    requirement = RequirementRecord("R-1", "urn:r-1", Level(level), Text.same("r"), (), outcome,
+                                    {o: int(o is outcome) for o in Outcome})
+    payload = PayloadResult("p.xml", None, None, None, None, (), outcomes={"R-1": outcome})
+    assert case_kind(Case(payload, requirement, outcome, ())) == kind
 
 
 @pytest.mark.parametrize(("name", "dotted"), [

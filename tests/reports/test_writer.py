@@ -13,7 +13,7 @@ from conformance.core.errors import UsageError
 from conformance.records.run_results import dumps, load_run_results
 from conformance.reports.writer import FILE_NAMES, write_reports
 from conformance.standard.model import Standard
-from tests.reports.conftest import FIXTURE_SET, make_document
+from tests.reports.conftest import FIXTURE_SET, as_record, make_document
 
 
 def contents(paths: dict[str, Path]) -> dict[str, bytes]:
@@ -21,7 +21,7 @@ def contents(paths: dict[str, Path]) -> dict[str, bytes]:
 
 
 def test_writes_every_format(failing_document: dict[str, Any], tmp_path: Path) -> None:
-    paths = write_reports(failing_document, tmp_path / "out")
+    paths = write_reports(as_record(failing_document), tmp_path / "out")
     assert paths == {f: tmp_path / "out" / FILE_NAMES[f] for f in ("json", "junit", "earl", "html")}
     assert [p.name for p in paths.values()] == ["results.json", "junit.xml", "earl.jsonld", "report.html"]
     # Nothing else, in particular no temporary file, is left in the folder.
@@ -37,26 +37,26 @@ def test_same_results_give_identical_files(standard: Standard, failing_document:
                                            tmp_path: Path) -> None:
     # Built again from the payloads, not copied: determinism of the whole path, not just the writers.
     again = make_document(standard, [FIXTURE_SET / "xml", FIXTURE_SET / "json", FIXTURE_SET / "hostile"])
-    first = contents(write_reports(failing_document, tmp_path / "a"))
-    second = contents(write_reports(again, tmp_path / "b"))
+    first = contents(write_reports(as_record(failing_document), tmp_path / "a"))
+    second = contents(write_reports(as_record(again), tmp_path / "b"))
     assert first == second
-    assert contents(write_reports(failing_document, tmp_path / "a")) == first  # overwriting, too
+    assert contents(write_reports(as_record(failing_document), tmp_path / "a")) == first  # overwriting, too
 
 
 def test_some_formats_only(conformant_document: dict[str, Any], tmp_path: Path) -> None:
-    paths = write_reports(conformant_document, tmp_path, formats=("html", "junit"))
+    paths = write_reports(as_record(conformant_document), tmp_path, formats=("html", "junit"))
     assert set(paths) == {"html", "junit"}
     assert sorted(p.name for p in tmp_path.iterdir()) == ["junit.xml", "report.html"]
 
 
 def test_unknown_format_is_a_usage_error(conformant_document: dict[str, Any], tmp_path: Path) -> None:
     with pytest.raises(UsageError, match="pdf"):
-        write_reports(conformant_document, tmp_path, formats=("json", "pdf"))
+        write_reports(as_record(conformant_document), tmp_path, formats=("json", "pdf"))
     assert not list(tmp_path.iterdir())
 
 
 def test_hostile_text_survives_every_format(hostile_document: dict[str, Any], tmp_path: Path) -> None:
-    paths = write_reports(hostile_document, tmp_path)
+    paths = write_reports(as_record(hostile_document), tmp_path)
     # The lone surrogate is written as a JSON escape and reads back as the same string.
     assert json.loads(paths["json"].read_text("utf-8")) == hostile_document
     assert "\\udcff" in paths["earl"].read_text("utf-8")
@@ -65,8 +65,8 @@ def test_hostile_text_survives_every_format(hostile_document: dict[str, Any], tm
 
 
 def test_side_by_side_writing_gives_the_same_files(failing_document: dict[str, Any], tmp_path: Path) -> None:
-    one = write_reports(failing_document, tmp_path / "one")
-    two = write_reports(failing_document, tmp_path / "two", jobs=2)
+    one = write_reports(as_record(failing_document), tmp_path / "one")
+    two = write_reports(as_record(failing_document), tmp_path / "two", jobs=2)
     assert set(one) == set(two)
     for name in one:
         assert one[name].read_bytes() == two[name].read_bytes(), name

@@ -8,9 +8,7 @@ import pytest
 
 from conformance.core.errors import UsageError
 from conformance.runs.payloads import bind_payloads
-from tests.conftest import FIXTURES
-
-ENVELOPE = FIXTURES / "egov-exchange-envelope" / "1.0.0"
+from tests.conftest import ENVELOPE_FIXTURES as ENVELOPE
 
 
 def test_folder_glob_and_file_are_sorted_and_deduplicated() -> None:

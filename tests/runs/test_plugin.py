@@ -10,17 +10,15 @@ import re
 from pathlib import Path
 
 import pytest
-import yaml
 
 from conformance import api
-from conformance.records.run_results import check_run_results
+from conformance.records.record import Subject
+from conformance.records.run_results import load_run_record
 from conformance.runs.suite import generate_suite
-from tests.conftest import FIXTURES
+from tests.conftest import ENVELOPE_FIXTURES as ENVELOPE
+from tests.conftest import fixture_manifest
 
-ENVELOPE = FIXTURES / "egov-exchange-envelope" / "1.0.0"
-CASES = {
-    c["file"]: c for c in yaml.safe_load((ENVELOPE / "manifest.yaml").read_text(encoding="utf-8"))["cases"]
-}
+CASES = {c["file"]: c for c in fixture_manifest()}
 STANDARD = api.load_standard("egov-exchange-envelope")
 VERBOSE_LINE = re.compile(
     r"::(test_\w+) (PASSED|FAILED|ERROR|SKIPPED)|(PASSED|FAILED|ERROR|SKIPPED) \S+::(test_\w+)"
@@ -143,12 +141,10 @@ def test_results_are_written_and_valid(pytester: pytest.Pytester, suite: Path) -
         "xml",
         extra=("--conformance-report-dir", str(out), "--conformance-subject", "ACME/Gateway/2.1"),
     )
-    document = check_run_results(json.loads((out / "results.json").read_text(encoding="utf-8")), "results")
-    assert document["subject"] == {"organisation": "ACME", "product": "Gateway", "version": "2.1"}
-    assert (
-        document["suite"]["hash"] == json.loads((suite / "conformance-suite.json").read_text())["suite-hash"]
-    )
-    assert document["summary"]["payloads"] == len(list((ENVELOPE / "xml").glob("*.xml")))
+    record = load_run_record(out / "results.json")
+    assert record.subject == Subject("ACME", "Gateway", "2.1")
+    assert record.suite_hash == json.loads((suite / "conformance-suite.json").read_text())["suite-hash"]
+    assert record.summary.payloads == len(record.payloads) == len(list((ENVELOPE / "xml").glob("*.xml")))
 
 
 def test_edited_suite_and_missing_payloads_are_usage_errors(pytester: pytest.Pytester, suite: Path) -> None:

@@ -12,6 +12,7 @@ from conformance.core.errors import BundlePathError, SpecError
 from conformance.core.limits import BUNDLE_PATH_MAX_CHARS
 from conformance.standard import bundle as bundle_module
 from conformance.standard.bundle import content_hash, resolve_inside
+from tests.conftest import ENVELOPE_BUNDLE
 
 
 @pytest.fixture
@@ -78,8 +79,7 @@ def old_format_hash(root: Path) -> str:
 
 def test_a_bundle_of_plain_files_keeps_its_hash(root: Path) -> None:
     assert content_hash(root) == old_format_hash(root.resolve())
-    shipped = Path(__file__).resolve().parents[2] / "standards" / "egov-exchange-envelope" / "1.0.0"
-    assert content_hash(shipped) == old_format_hash(shipped)
+    assert content_hash(ENVELOPE_BUNDLE) == old_format_hash(ENVELOPE_BUNDLE)
 
 
 def test_links_are_hashed_as_links_never_followed_out(root: Path) -> None:

@@ -20,11 +20,11 @@ from hypothesis import strategies as st
 from conformance.core.errors import SpecError
 from conformance.core.yamlload import parse_yaml
 from conformance.standard.manifest import load_standard
+from tests.conftest import ENVELOPE_BUNDLE as ENVELOPE
 from tests.fuzzing import examples
 
 pytestmark = pytest.mark.fuzz
 
-ENVELOPE = Path(__file__).resolve().parents[2] / "standards" / "egov-exchange-envelope" / "1.0.0"
 ORIGINAL = (ENVELOPE / "standard.yaml").read_text("utf-8")
 DOCUMENT = yaml.safe_load(ORIGINAL)
 

@@ -1,7 +1,8 @@
-"""Every standard's fixture manifest holds: verdicts and failing requirements, file by file.
+"""Every standard's fixture manifest holds: verdicts, failing requirements and where they fail.
 
 `fixtures/<standard>/<version>/manifest.yaml` lists each payload with the verdict expected per
-conformance class and the exact set of requirement ids whose outcome is `failed`.
+conformance class, the exact set of requirement ids whose outcome is `failed` and, as `failures`,
+every failed finding with its line and XPath or JSON pointer (`tests/standards/pin_failures.py`).
 """
 
 from __future__ import annotations
@@ -11,13 +12,13 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-import yaml
 
 from conformance.core.findings import Level, Outcome, Verdict
 from conformance.execution.session import ValidationSession
 from conformance.standard.catalog import Catalog
 from conformance.standard.model import Standard
-from tests.conftest import FIXTURES, STANDARDS
+from tests.conftest import FIXTURES, STANDARDS, FixtureCase, fixture_manifest, fixture_ref
+from tests.standards.pin_failures import in_line_order, pins
 
 MANIFESTS = sorted(FIXTURES.glob("*/*/manifest.yaml"))
 
@@ -25,9 +26,8 @@ MANIFESTS = sorted(FIXTURES.glob("*/*/manifest.yaml"))
 def _cases() -> list[Any]:
     params = []
     for manifest in MANIFESTS:
-        data = yaml.safe_load(manifest.read_text(encoding="utf-8"))
-        for case in data["cases"]:
-            ref = f"{data['standard']}@{data['version']}"
+        ref = fixture_ref(manifest)
+        for case in fixture_manifest(manifest):
             params.append(pytest.param(ref, manifest.parent, case, id=f"{ref}:{case['file']}"))
     return params
 
@@ -47,7 +47,7 @@ def test_there_are_fixture_manifests() -> None:
 
 
 @pytest.mark.parametrize(("ref", "folder", "case"), _cases())
-def test_fixture_case(ref: str, folder: Path, case: dict[str, Any]) -> None:
+def test_fixture_case(ref: str, folder: Path, case: FixtureCase) -> None:
     result = _session(ref).validate_path(folder / case["file"])
     details = "\n".join(f"{f.requirement_id} {f.outcome.value} {f.message.en} @ "
                         f"{f.location.describe() if f.location else '-'}" for f in result.failures())
@@ -63,19 +63,34 @@ def test_fixture_case(ref: str, folder: Path, case: dict[str, Any]) -> None:
     assert failed == sorted(case.get("fails", [])), details
     expected = {k: Verdict(v) for k, v in case["verdicts"].items()}
     assert {k: result.verdicts[k] for k in expected} == expected, details
+    # Where: each failed finding at the line and node the manifest pins, and no other.
+    assert pins(result) == in_line_order(case.get("failures", [])), details
+
+
+@pytest.mark.parametrize(("ref", "folder", "case"), _cases())
+def test_every_failing_case_pins_its_locations(ref: str, folder: Path, case: FixtureCase) -> None:
+    """`failures` names exactly the requirements of `fails`, each with a line and an XPath or pointer."""
+    if case.get("error") or not case.get("fails"):
+        assert "failures" not in case
+        return
+    failures = case["failures"]
+    assert {f["requirement"] for f in failures} == set(case["fails"])
+    node = "xpath" if case["file"].endswith(".xml") else "pointer"
+    for failure in failures:
+        assert set(failure) == {"requirement", "line", node}, failure
+        assert isinstance(failure["line"], int) and failure["line"] >= 1, failure
 
 
 def test_every_requirement_can_fail_and_pass() -> None:
     """For each requirement and message type it applies to: a fixture fails it, one passes it."""
     missing: list[str] = []
     for manifest in MANIFESTS:
-        data = yaml.safe_load(manifest.read_text(encoding="utf-8"))
-        ref = f"{data['standard']}@{data['version']}"
+        ref = fixture_ref(manifest)
         standard = _standard(ref)
         session = _session(ref)
         failed: set[tuple[str, str]] = set()
         passed: set[tuple[str, str]] = set()
-        for case in data["cases"]:
+        for case in fixture_manifest(manifest):
             if case.get("error"):
                 continue
             result = session.validate_path(manifest.parent / case["file"])
@@ -99,10 +114,8 @@ def test_failed_should_is_a_warning_only() -> None:
     """A payload whose only failures are SHOULD requirements stays conformant."""
     seen = False
     for manifest in MANIFESTS:
-        data = yaml.safe_load(manifest.read_text(encoding="utf-8"))
-        ref = f"{data['standard']}@{data['version']}"
-        standard = _standard(ref)
-        for case in data["cases"]:
+        standard = _standard(fixture_ref(manifest))
+        for case in fixture_manifest(manifest):
             fails = case.get("fails") or []
             if fails and all(standard.requirements[r].level is not Level.MUST for r in fails):
                 seen = True

@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Mapping
+from collections.abc import Mapping
 
 from conformance.core.text import Text
 from conformance.standard.model import CodeList
-from conformance.validation.checks._registry import CheckContext, CheckProblem, Param, builtin_check
+from conformance.validation.checks.check import CheckProblem, Param, builtin_check
+from conformance.validation.checks.context import CheckContext
 
 # GB/T 2260 province-level prefixes (incl. 71 Taiwan, 81 Hong Kong, 82 Macao). A prefix is fixed
 # by the standard's structure, unlike the county codes, which change and ship as dated code lists.
@@ -92,27 +93,27 @@ DIVISION_LIST_PARAM = Param(
 )
 def division_code(
     value: str, params: Mapping[str, object], context: CheckContext
-) -> Iterator[CheckProblem]:
+) -> tuple[CheckProblem, ...]:
     """Six ASCII digits (province, prefecture, county) listed in the given GB/T 2260 code list.
 
     The code list is dated data shipped with the standard; a code of an abolished division is
     accepted only if the list (for instance a union of historical lists) still holds it.
     """
     if len(value) != 6 or not is_ascii_digits(value):
-        yield CheckProblem(
+        return (CheckProblem(
             Text(
                 zh=f"行政区划代码“{value}”应为 6 位数字",
                 en=f"division code '{value}' must be 6 digits, found {len(value)} characters"
                 + ("" if is_ascii_digits(value) else " that are not all digits 0-9"),
             )
-        )
-        return
+        ),)
     problem = membership_problem(
         value, context.code_list(str(params["code-list"])), "行政区划代码", "division code"
     )
-    if problem is not None:
-        province = province_problem(value, "行政区划代码", "division code")
-        yield CheckProblem(problem.message, province.message if province else problem.hint)
+    if problem is None:
+        return ()
+    province = province_problem(value, "行政区划代码", "division code")
+    return (CheckProblem(problem.message, province.message if province else problem.hint),)
 
 
 @builtin_check(
@@ -122,8 +123,10 @@ def division_code(
 )
 def code_list_member(
     value: str, params: Mapping[str, object], context: CheckContext
-) -> Iterator[CheckProblem]:
+) -> tuple[CheckProblem, ...]:
     """The value is a code of the given code list, compared exactly (case and spaces count)."""
     problem = membership_problem(value, context.code_list(str(params["code-list"])), "值", "value")
-    if problem is not None:
-        yield problem
+    return () if problem is None else (problem,)
+
+
+CHECKS = (division_code, code_list_member)

@@ -10,7 +10,8 @@ import re
 from collections.abc import Iterator, Mapping
 
 from conformance.core.text import Text
-from conformance.validation.checks._registry import CheckContext, CheckProblem, Param, builtin_check
+from conformance.validation.checks.check import CheckProblem, Param, builtin_check
+from conformance.validation.checks.context import CheckContext
 
 # XML Schema's whitespace characters: what xs:token collapses and normalize-space() strips.
 _XML_SPACE_RUN = re.compile(r"[ \t\r\n]+")
@@ -43,7 +44,6 @@ def sha256_digest_value(value: str, params: Mapping[str, object],
     §4): 43 characters of the standard alphabet, the last of them with its two low bits zero, and
     one `=` of padding. URL-safe base64 and missing padding are refused.
     """
-    # A plain function, not a generator: it runs on every part of every payload, and passes.
     text = value if params.get("whitespace") != "collapse" else _collapse(value)
     if len(text) == 64 and _HEX.fullmatch(text):
         return ()
@@ -101,3 +101,6 @@ def media_type(value: str, params: Mapping[str, object], context: CheckContext) 
     return (CheckProblem(
         Text(zh=f"顶级类型“{top}”不是已注册的小写顶级类型（{wanted.zh}）",
              en=f"top-level type {top!r} is not a registered one in lower case ({wanted.en})"), _MEDIA_HINT),)
+
+
+CHECKS = (sha256_digest_value, media_type)

@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 import re
-from collections.abc import Iterator, Mapping
+from collections.abc import Mapping
 
 from conformance.core.text import Text
 from conformance.validation.checks._identifiers import is_real_date
-from conformance.validation.checks._registry import CheckContext, CheckProblem, Param, builtin_check
+from conformance.validation.checks.check import CheckProblem, Param, builtin_check
+from conformance.validation.checks.context import CheckContext
 
 # re.ASCII: without it \d also matches other scripts' digits, which no receiver would parse.
 _TIMESTAMP = re.compile(
@@ -78,7 +79,7 @@ def _form_problem(value: str) -> CheckProblem:
 )
 def timestamp(
     value: str, params: Mapping[str, object], context: CheckContext
-) -> Iterator[CheckProblem]:
+) -> tuple[CheckProblem, ...]:
     """An ISO 8601 (GB/T 7408.1) date-time `YYYY-MM-DDThh:mm:ss[.s+](Z|+hh:mm|-hh:mm)`.
 
     The zone designator is required. The date must exist (no 02-30, year 0001-9999), hours run
@@ -87,32 +88,34 @@ def timestamp(
     """
     match = _TIMESTAMP.fullmatch(value)
     if match is None:
-        yield _form_problem(value)
-        return
+        return (_form_problem(value),)
     year, month, day, hour, minute, second = (int(g) for g in match.group(1, 2, 3, 4, 5, 6))
+    problems: list[CheckProblem] = []
     if not is_real_date(year, month, day):
-        yield _problem(f"日期“{value[:10]}”不存在", f"date '{value[:10]}' does not exist", None)
+        problems.append(_problem(f"日期“{value[:10]}”不存在", f"date '{value[:10]}' does not exist",
+                                 None))
     if hour > 23:
-        yield _problem(f"小时“{match.group(4)}”超出 00-23",
-                       f"hour '{match.group(4)}' is outside 00-23"
-                       + (" (write 24:00:00 as 00:00:00 of the next day)" if hour == 24 else ""),
-                       None)
+        problems.append(_problem(f"小时“{match.group(4)}”超出 00-23",
+                                 f"hour '{match.group(4)}' is outside 00-23"
+                                 + (" (write 24:00:00 as 00:00:00 of the next day)" if hour == 24 else ""),
+                                 None))
     if minute > 59:
-        yield _problem(f"分钟“{match.group(5)}”超出 00-59",
-                       f"minute '{match.group(5)}' is outside 00-59", None)
+        problems.append(_problem(f"分钟“{match.group(5)}”超出 00-59",
+                                 f"minute '{match.group(5)}' is outside 00-59", None))
     if second > 59:
-        yield _problem(f"秒“{match.group(6)}”超出 00-59",
-                       f"second '{match.group(6)}' is outside 00-59"
-                       + (" (leap seconds are not accepted)" if second == 60 else ""), None)
+        problems.append(_problem(f"秒“{match.group(6)}”超出 00-59",
+                                 f"second '{match.group(6)}' is outside 00-59"
+                                 + (" (leap seconds are not accepted)" if second == 60 else ""), None))
     if match.group(7) is not None:
         offset_hours, offset_minutes = int(match.group(8)), int(match.group(9))
         offset = value[match.start(7):]
         if offset_minutes > 59:
-            yield _problem(f"时区偏移“{offset}”的分钟超出 00-59",
-                           f"offset '{offset}' has minutes outside 00-59", None)
+            problems.append(_problem(f"时区偏移“{offset}”的分钟超出 00-59",
+                                     f"offset '{offset}' has minutes outside 00-59", None))
         elif offset_hours * 60 + offset_minutes > 14 * 60:
-            yield _problem(f"时区偏移“{offset}”超出 ±14:00",
-                           f"offset '{offset}' is beyond ±14:00", None)
+            problems.append(_problem(f"时区偏移“{offset}”超出 ±14:00",
+                                     f"offset '{offset}' is beyond ±14:00", None))
+    return tuple(problems)
 
 
 _UUID = re.compile(
@@ -162,25 +165,29 @@ def _uuid_form_problem(value: str) -> CheckProblem:
               "9562's", kind="integer", choices=(1, 2, 3, 4, 5, 6, 7, 8)),
     ),
 )
-def uuid(value: str, params: Mapping[str, object], context: CheckContext) -> Iterator[CheckProblem]:
+def uuid(value: str, params: Mapping[str, object], context: CheckContext) -> tuple[CheckProblem, ...]:
     """A UUID in RFC 9562 textual form: 8-4-4-4-12 hex digits, lower or upper case.
 
     With `version`, the version digit (character 15) must equal it and the variant (character 20)
     must be RFC 9562's (8, 9, a or b). No braces, no `urn:uuid:` prefix.
     """
     if not _UUID.fullmatch(value):
-        yield _uuid_form_problem(value)
-        return
+        return (_uuid_form_problem(value),)
     version = params.get("version")
     if version is None:
-        return
+        return ()
+    problems: list[CheckProblem] = []
     found = value[14]
     if found != str(version):
-        yield CheckProblem(
+        problems.append(CheckProblem(
             Text(zh=f"UUID 版本为“{found}”，应为“{version}”（第 15 位）",
-                 en=f"UUID version is '{found}' but should be '{version}' (character 15)"))
+                 en=f"UUID version is '{found}' but should be '{version}' (character 15)")))
     if value[19] not in _RFC_VARIANT:
-        yield CheckProblem(
+        problems.append(CheckProblem(
             Text(zh=f"UUID 变体位“{value[19]}”不是 RFC 9562 变体（第 20 位应为 8、9、a 或 b）",
                  en=f"UUID variant character '{value[19]}' is not the RFC 9562 variant "
-                 "(character 20 must be 8, 9, a or b)"))
+                 "(character 20 must be 8, 9, a or b)")))
+    return tuple(problems)
+
+
+CHECKS = (timestamp, uuid)

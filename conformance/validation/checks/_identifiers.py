@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Mapping
+from collections.abc import Mapping
 from datetime import date
 from operator import mul
 
@@ -13,13 +13,8 @@ from conformance.validation.checks._codes import (
     membership_problem,
     province_problem,
 )
-from conformance.validation.checks._registry import (
-    CheckContext,
-    CheckProblem,
-    Param,
-    builtin_check,
-    parse_date_param,
-)
+from conformance.validation.checks.check import CheckProblem, Param, builtin_check, parse_date_param
+from conformance.validation.checks.context import CheckContext
 
 # --- GB 11643-1999 citizen identity number: ISO 7064 MOD 11-2 -----------------------------------
 
@@ -79,7 +74,7 @@ _CID_LAST = frozenset("0123456789X")
 )
 def citizen_id(
     value: str, params: Mapping[str, object], context: CheckContext
-) -> Iterator[CheckProblem]:
+) -> tuple[CheckProblem, ...]:
     """An 18-character GB 11643-1999 citizen identity number.
 
     Checks the form `^[0-9]{17}[0-9X]$`, the ISO 7064 MOD 11-2 check character, that positions
@@ -89,57 +84,56 @@ def citizen_id(
     """
     if len(value) != 18:
         legacy = len(value) == 15 and is_ascii_digits(value)
-        yield CheckProblem(
+        return (CheckProblem(
             Text(zh=f"公民身份号码应为 18 位，实际为 {len(value)} 位",
                  en=f"citizen identity number must have 18 characters, found {len(value)}"),
             Text(zh="15 位旧号码没有校验码，须换用 18 位号码",
                  en="15-digit legacy numbers carry no check character: use the 18-character "
                  "number")
             if legacy else None,
-        )
-        return
+        ),)
     body = value[:17]
     if not is_ascii_digits(body):
         index, char = _bad_char(body, _DIGIT_SET) or (0, "")
-        yield CheckProblem(
+        return (CheckProblem(
             Text(zh=f"第 {index} 位“{char}”应为数字 0-9",
-                 en=f"character {index} ('{char}') must be a digit 0-9"))
-        return
+                 en=f"character {index} ('{char}') must be a digit 0-9")),)
     last = value[17]
     if last not in _CID_LAST:
-        yield CheckProblem(
+        return (CheckProblem(
             Text(zh=f"第 18 位“{last}”应为数字 0-9 或大写 X",
                  en=f"character 18 ('{last}') must be a digit 0-9 or an upper-case X"),
             Text(zh="使用大写 X", en="write the check character X in upper case")
             if last == "x" else None,
-        )
-        return
+        ),)
+    problems: list[CheckProblem] = []
     expected = citizen_id_check_char(body)
     if last != expected:
-        yield _check_char_problem(last, expected, "", "")
+        problems.append(_check_char_problem(last, expected, "", ""))
     year, month, day = int(value[6:10]), int(value[10:12]), int(value[12:14])
     if not is_real_date(year, month, day):
-        yield CheckProblem(
+        problems.append(CheckProblem(
             Text(zh=f"第 7-14 位出生日期“{value[6:14]}”不是真实日期",
-                 en=f"birth date '{value[6:14]}' (characters 7-14) is not a real date"))
+                 en=f"birth date '{value[6:14]}' (characters 7-14) is not a real date")))
     else:
         today = parse_date_param(params.get("today")) or date.today()
         if (year, month, day) > (today.year, today.month, today.day):
             born = f"{value[6:10]}-{value[10:12]}-{value[12:14]}"
-            yield CheckProblem(
+            problems.append(CheckProblem(
                 Text(zh=f"出生日期 {born} 晚于今天（{today.isoformat()}）",
-                     en=f"birth date {born} is in the future (today is {today.isoformat()})"))
+                     en=f"birth date {born} is in the future (today is {today.isoformat()})")))
     province = province_problem(value[:6], "地址码", "address code")
     if province is not None:
-        yield province
-        return
+        problems.append(province)
+        return tuple(problems)
     list_id = params.get("division-code-list")
     if list_id is not None:
         member = membership_problem(
             value[:6], context.code_list(str(list_id)), "地址码", "address code"
         )
         if member is not None:
-            yield member
+            problems.append(member)
+    return tuple(problems)
 
 
 # --- GB 32100-2015 unified social credit code: MOD 31 over its own charset ------------------------
@@ -185,7 +179,7 @@ def org_code_check_char(body: str) -> str:
 )
 def unified_social_credit_code(
     value: str, params: Mapping[str, object], context: CheckContext
-) -> Iterator[CheckProblem]:
+) -> tuple[CheckProblem, ...]:
     """An 18-character GB 32100-2015 unified social credit code.
 
     Checks the charset (0-9 and A-Z without I, O, S, V, Z), the MOD 31 check character, the GB
@@ -195,49 +189,48 @@ def unified_social_credit_code(
     check character yet are legally valid: a profile can make this requirement a waivable warning.
     """
     if len(value) != 18:
-        yield CheckProblem(
+        return (CheckProblem(
             Text(zh=f"统一社会信用代码应为 18 位，实际为 {len(value)} 位",
-                 en=f"unified social credit code must have 18 characters, found {len(value)}"))
-        return
+                 en=f"unified social credit code must have 18 characters, found {len(value)}")),)
     bad = _bad_char(value, _USCC_SET)
     if bad is not None:
         index, char = bad
         upper = char.upper()
-        yield CheckProblem(
+        return (CheckProblem(
             Text(zh=f"第 {index} 位“{char}”不在代码字符集中"
                  "（0-9 及除 I、O、S、V、Z 以外的大写字母）",
                  en=f"character {index} ('{char}') is not allowed: the charset is 0-9 and the "
                  "upper-case letters except I, O, S, V, Z"),
             Text(zh="字母须大写", en="write letters in upper case")
             if upper != char and upper in _USCC_SET else None,
-        )
-        return
+        ),)
+    problems: list[CheckProblem] = []
     expected = uscc_check_char(value[:17])
     if value[17] != expected:
-        yield _check_char_problem(value[17], expected, "", "")
+        problems.append(_check_char_problem(value[17], expected, "", ""))
     org = value[8:17]
     if org[8] != "X" and not org[8].isdigit():
-        yield CheckProblem(
+        problems.append(CheckProblem(
             Text(zh=f"第 9-17 位组织机构代码“{org}”的校验码“{org[8]}”应为数字或 X",
                  en=f"embedded organisation code '{org}' (characters 9-17): check character "
-                 f"'{org[8]}' must be a digit or X"))
+                 f"'{org[8]}' must be a digit or X")))
     else:
         org_expected = org_code_check_char(org[:8])
         if org[8] != org_expected:
-            yield _check_char_problem(
+            problems.append(_check_char_problem(
                 org[8], org_expected,
                 f"第 9-17 位组织机构代码“{org}”的", f"embedded organisation code '{org}' "
-                "(characters 9-17): ")
+                "(characters 9-17): "))
     division = value[2:8]
     if not is_ascii_digits(division):
-        yield CheckProblem(
+        problems.append(CheckProblem(
             Text(zh=f"第 3-8 位登记管理机关行政区划码“{division}”应为 6 位数字",
-                 en=f"characters 3-8 ('{division}') must be a six-digit division code"))
-        return
+                 en=f"characters 3-8 ('{division}') must be a six-digit division code")))
+        return tuple(problems)
     province = province_problem(division, "第 3-8 位行政区划码", "division code (characters 3-8)")
     if province is not None:
-        yield province
-        return
+        problems.append(province)
+        return tuple(problems)
     list_id = params.get("division-code-list")
     if list_id is not None:
         member = membership_problem(
@@ -245,4 +238,8 @@ def unified_social_credit_code(
             "第 3-8 位行政区划码", "division code (characters 3-8)",
         )
         if member is not None:
-            yield member
+            problems.append(member)
+    return tuple(problems)
+
+
+CHECKS = (citizen_id, unified_social_credit_code)

@@ -14,21 +14,14 @@ import json
 import re
 from array import array
 
+from conformance.validation.selector import unescape_token
+
 _WS = re.compile(r"[ \t\r\n]*")
 _SCALAR = re.compile(r"-?(?:0|[1-9]\d*)(?:\.\d+)?(?:[eE][+-]?\d+)?|true|false|null")
 # Up to the next character that matters when skipping a container: one single-character repeat,
 # which sre runs without keeping state per character.
 _PLAIN = re.compile(r'[^"\[\]{}]*')
 _INDEX = re.compile(r"0|[1-9][0-9]*")
-
-
-def escape_token(token: str) -> str:
-    """RFC 6901 escaping of one reference token."""
-    return token.replace("~", "~0").replace("/", "~1")
-
-
-def _unescape_token(token: str) -> str:
-    return token.replace("~1", "/").replace("~0", "~")
 
 
 class JsonPositions:
@@ -65,7 +58,7 @@ class JsonPositions:
             if members is None:
                 members = self._members[at] = self._read_members(at)
             if isinstance(members, dict):
-                found = members.get(_unescape_token(token))
+                found = members.get(unescape_token(token))
                 if found is None:
                     return None
                 at = found

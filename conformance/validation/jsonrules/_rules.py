@@ -36,8 +36,8 @@ class RuleOutcome:
 
 
 @dataclass(frozen=True, slots=True)
-class RuleCheck:
-    """One rule on one document: how many context nodes it ran on, and where it failed."""
+class RuleEvaluation:
+    """The outcome of one rule on one document: how many context nodes it ran on, where it failed."""
 
     rule_id: str
     nodes: int
@@ -56,7 +56,7 @@ class JsonRule:
     message: Text
     selector: ContextSelector = field(repr=False, compare=False)
 
-    def evaluate(self, document: Any) -> Iterator[RuleOutcome]:
+    def outcomes(self, document: Any) -> Iterator[RuleOutcome]:
         """One outcome per context node of `document`; RuleError if a limit is exceeded."""
         report = self.kind == "report"
         evaluate = self.expression.evaluator(document)
@@ -70,12 +70,12 @@ class JsonRule:
                 ) from exc
             yield RuleOutcome(self.id, pointer, truthy(value) is report)
 
-    def check(self, document: Any, nodes: list[Any] | None = None) -> RuleCheck:
+    def evaluate(self, document: Any, nodes: list[Any] | None = None) -> RuleEvaluation:
         """The rule on every context node at once (`nodes`: the context nodes, if already known).
 
-        Gives the same verdicts as `evaluate`, without an object or a pointer per passing node:
+        Gives the same verdicts as `outcomes`, without an object or a pointer per passing node:
         documents have many context nodes and few failures, whose pointers are found again by
-        position. A RuleError is reported through `evaluate`, which names the context node.
+        position. A RuleError names the context node it came from.
         """
         if nodes is None:
             nodes = self.selector.nodes(document)
@@ -96,7 +96,7 @@ class JsonRule:
                 failed = tuple(self.selector.pointers(document, bad))
             except RuleError as exc:
                 raise RuleError(exc.message, location=exc.location, rule=self.id) from exc
-        return RuleCheck(self.id, len(nodes), failed)
+        return RuleEvaluation(self.id, len(nodes), failed)
 
     def _located(self, exc: RuleError, document: Any, nodes: list[Any]) -> RuleError:
         """`exc` naming the context node it came from, found by evaluating again up to it."""
@@ -122,29 +122,30 @@ class JsonRuleSet:
         self.by_id = {rule.id: rule for rule in rules}
         self.content_hash = content_hash
 
-    def evaluate(self, document: Any) -> Iterator[RuleOutcome]:
+    def outcomes(self, document: Any) -> Iterator[RuleOutcome]:
         """Outcomes of every rule on every node its context matches, rule by rule."""
         for rule in self.rules:
             try:
-                yield from rule.evaluate(document)
+                yield from rule.outcomes(document)
             except RuleError as exc:
                 raise RuleError(exc.message, location=str(self.path), rule=exc.rule) from exc
 
-    def check(self, document: Any, wanted: Container[str]) -> Iterator[RuleCheck | RuleError]:
-        """`check` of each wanted rule, in file order; rules sharing a context select it once.
+    def evaluate(self, document: Any,
+                 wanted: Container[str] | None = None) -> Iterator[RuleEvaluation | RuleError]:
+        """Each wanted rule (all when None) on `document`, in file order; a context is selected once.
 
-        A rule that breaks gives its RuleError (naming the file) in place of its check, so one
-        broken rule leaves the others decided.
+        A rule that breaks gives its RuleError (naming the file) in place of its evaluation, so
+        one broken rule leaves the others decided.
         """
         selected: dict[str, list[Any]] = {}
         for rule in self.rules:
-            if rule.id not in wanted:
+            if wanted is not None and rule.id not in wanted:
                 continue
             nodes = selected.get(rule.context)
             if nodes is None:
                 nodes = selected[rule.context] = rule.selector.nodes(document)
             try:
-                yield rule.check(document, nodes)
+                yield rule.evaluate(document, nodes)
             except RuleError as exc:
                 yield RuleError(exc.message, location=str(self.path), rule=exc.rule or rule.id)
 

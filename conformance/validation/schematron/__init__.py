@@ -11,7 +11,7 @@ from ._compiled import CompiledSchematron, cache_dir, clear_memory_cache, compil
 from ._location import LineFinder
 from ._model import AssertionInfo, SchematronFailure, SchematronReport
 from ._outline import OutlinedAssertion, RuleSetOutline, outline_schematron
-from ._translate import union_branches
+from ._xpath import union_branches
 
 __all__ = [
     "AssertionInfo",

@@ -21,16 +21,14 @@ from ._location import LineFinder
 from ._model import AssertionInfo, SchematronFailure, SchematronReport
 from ._runtime import Engine, LxmlEngine, SaxonEngine, default_evaluation
 from ._sandbox import police_stylesheet
-from ._source import CF_NS, load_source
-from ._translate import SVRL_NS, TRANSLATOR_VERSION, metadata, translate
+from ._source import load_source
+from ._translate import ASSERT_ATTR, RULE_ATTR, SVRL_NS, TRANSLATOR_VERSION, metadata, translate
 
 _FIRED = f"{{{SVRL_NS}}}fired-rule"
 _FAILED = f"{{{SVRL_NS}}}failed-assert"
 _REPORTED = f"{{{SVRL_NS}}}successful-report"
 _TEXT = f"{{{SVRL_NS}}}text"
 _DIAGNOSTIC = f"{{{SVRL_NS}}}diagnostic-reference"
-_RULE_ATTR = f"{{{CF_NS}}}r"
-_ASSERT_ATTR = f"{{{CF_NS}}}a"
 
 
 def cache_dir() -> Path:
@@ -101,9 +99,9 @@ class CompiledSchematron:
         for element in output:
             tag = element.tag
             if tag == _FIRED:
-                fired.add(int(element.get(_RULE_ATTR, "-1")))
+                fired.add(int(element.get(RULE_ATTR, "-1")))
             elif tag in (_FAILED, _REPORTED):
-                info = compiled.infos[int(element.get(_ASSERT_ATTR, "0"))]
+                info = compiled.infos[int(element.get(ASSERT_ATTR, "0"))]
                 location = element.get("location", "")
                 if finder is None:
                     finder = LineFinder(document)

@@ -15,7 +15,7 @@ from lxml import etree
 
 from ._expand import _file_of, assertion_key, pattern_label, plan
 from ._source import SCH_NS, load_source
-from ._translate import _static_text
+from ._translate import static_text
 
 _XML_LANG = "{http://www.w3.org/XML/1998/namespace}lang"
 _ASSERTIONS = (f"{{{SCH_NS}}}assert", f"{{{SCH_NS}}}report")
@@ -90,14 +90,14 @@ def outline_schematron(
                 if item.tag not in _ASSERTIONS:
                     continue
                 position += 1
-                text = _static_text(item)
+                text = static_text(item)
                 texts = {_lang(item): text} if text else {}
                 for ref in (item.get("diagnostics") or "").split():
                     diagnostic = planned.diagnostics[ref]
                     lang = _lang(diagnostic)
                     # An untagged diagnostic is extra detail, not a translation.
                     if lang and lang not in texts:
-                        texts[lang] = _static_text(diagnostic)
+                        texts[lang] = static_text(diagnostic)
                 texts.pop("", None)
                 assertions.append(OutlinedAssertion(
                     key=assertion_key(item, label, rule.index, position),

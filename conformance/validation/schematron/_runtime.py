@@ -2,8 +2,8 @@
 
 Both engines return SVRL bytes and map their failures into our errors: a stylesheet that does not
 compile is a SpecError (the rule set is wrong), a failure while running is a RuleError naming the
-rule, found by re-running a traced copy of the stylesheet. Neither engine may read files or use the
-network while running a rule set.
+rule, found by re-running a traced copy of the stylesheet (`_trace.py` maps both back to the
+Schematron source). Neither engine may read files or use the network while running a rule set.
 """
 
 from __future__ import annotations
@@ -11,7 +11,7 @@ from __future__ import annotations
 import os
 import random
 import re
-from collections.abc import Iterable, Sequence
+from collections.abc import Sequence
 from typing import Any, Protocol
 
 from lxml import etree
@@ -22,7 +22,7 @@ from conformance.core.limits import SAXON_OPTIMIZATION
 
 from ._sandbox import NOW, RANDOM, SEED
 from ._source import CF_NS
-from ._translate import TRACE_PREFIX, source_of, trace_variant
+from ._trace import first_source, last_label, trace_variant
 
 
 class Engine(Protocol):
@@ -57,15 +57,6 @@ def _random(evaluation: EvaluationContext) -> float:
     return random.Random(evaluation.seed).random()  # noqa: S311 - reproducible on purpose, not a secret
 
 
-def _first_line(xslt: etree._Element, lines: list[int]) -> str | None:
-    for line in lines:
-        if line > 0:
-            found = source_of(xslt, line)
-            if found is not None:
-                return found
-    return None
-
-
 class LxmlEngine:
     """XSLT 1.0 on libxslt with every kind of file and network access denied."""
 
@@ -79,7 +70,7 @@ class LxmlEngine:
             self.transform = etree.XSLT(xslt, access_control=self._ACCESS)
         except etree.XSLTParseError as exc:
             log = exc.error_log
-            where = _first_line(xslt, [entry.line for entry in log])
+            where = first_source(xslt, [entry.line for entry in log])
             detail = "; ".join(dict.fromkeys(entry.message for entry in log)) or str(exc)
             raise SpecError(f"rule set does not compile: {detail}", location=where) from exc
         self._traced: etree.XSLT | None = None
@@ -110,13 +101,8 @@ class LxmlEngine:
         try:
             self._traced(document, **params)
         except etree.XSLTApplyError:
-            rule = _last_label(e.message for e in self._traced.error_log)
+            rule = last_label(e.message for e in self._traced.error_log)
         return _rule_error(message, name, rule)
-
-
-def _last_label(messages: Iterable[str]) -> str | None:
-    labels = [m[len(TRACE_PREFIX) :] for m in messages if m.startswith(TRACE_PREFIX)]
-    return labels[-1] if labels else None
 
 
 def _rule_error(message: str, name: str, rule: str | None) -> RuleError:
@@ -205,7 +191,7 @@ class SaxonEngine:
         except self.error as exc:
             message = str(exc)
             lines = [int(n) for n in _LINE.findall(message)]
-            where = _first_line(self.xslt, lines)
+            where = first_source(self.xslt, lines)
             raise SpecError(
                 f"rule set does not compile: {' '.join(message.split())}", location=where
             ) from exc
@@ -244,5 +230,5 @@ class SaxonEngine:
             self._traced.transform_to_string(xdm_node=node)
         except self.error:
             messages = self._traced.get_xsl_messages()
-            rule = _last_label(str(item) for item in messages) if messages is not None else None
+            rule = last_label(str(item) for item in messages) if messages is not None else None
         return _rule_error(message, name, rule)

@@ -9,8 +9,9 @@ contexts, assertions, lets, messages, copied `xsl:function`s, keys, templates).
 
 The check is lexical and errs on the side of refusing: string literals and comments are scanned
 like code, so an assertion whose *text* spells `doc(` is refused too. What it must not miss is a
-call, so names are found by a small XPath lexer (a numeric literal ends before `-doc(`), prefixes
-are resolved against the element's namespaces, and comments between a name and its `(` are skipped.
+call, so names are found by a small XPath lexer (`_xpath.calls`: a numeric literal ends before
+`-doc(`, prefixes are resolved against the element's namespaces, and comments between a name and its
+`(` are skipped); this module holds the policy applied to what it finds.
 Dynamic ways around a lexical check are refused outright: `function-lookup`, `xsl:evaluate`,
 `transform`, `load-xquery-module`, EXSLT `dyn:`, shadow attributes (`_select="{...}"`, an
 expression built at compile time), and extension instructions.
@@ -23,15 +24,14 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable
-from dataclasses import dataclass
 
 from lxml import etree
 
 from conformance.core.errors import SpecError
 
 from ._source import CF_NS, XSL_NS, quote
+from ._xpath import FN_NS, calls, skip_gap
 
-FN_NS = "http://www.w3.org/2005/xpath-functions"
 EXSLT_DATES = "http://exslt.org/dates-and-times"
 EXSLT_MATH = "http://exslt.org/math"
 
@@ -93,89 +93,8 @@ _EXSLT_DATE_DEFAULT_NOW = frozenset({
     "day-in-week", "day-name", "day-abbreviation", "hour-in-day", "minute-in-hour",
     "second-in-minute", "seconds",
 })
-
-_NAME_START = re.compile(r"[A-Za-z_\u00c0-\uffff]")
-_NAME = re.compile(r"[\w.\-\u00b7\u00c0-\uffff]*")
-_NUMBER = re.compile(r"\d+(?:\.\d*)?(?:[eE][+-]?\d+)?|\.\d+(?:[eE][+-]?\d+)?")
-_EQNAME = re.compile(r"Q\{([^{}]*)\}")
+# The values of XSLT's yes-or-no attributes (expand-text) that mean yes.
 _TRUE = ("yes", "true", "1")
-# Prefixes a processor may know without a declaration: treated as bound wherever they are not.
-_PREDECLARED = {"fn": FN_NS, "saxon": "http://saxon.sf.net/"}
-
-
-def _after_dollar(text: str, start: int) -> bool:
-    return text[max(0, start - 64) : start].rstrip().endswith("$")
-
-
-@dataclass(frozen=True, slots=True)
-class _Call:
-    start: int  # where the function name begins
-    end: int  # just after the name
-    after: int  # at `(` or `#`, comments and spaces skipped
-    uri: str | None  # None: unprefixed
-    local: str
-    reference: bool  # `name#arity`, not a call
-
-
-def _skip_gap(text: str, index: int) -> int:
-    """Past whitespace and (nested) XPath comments."""
-    length = len(text)
-    while index < length:
-        if text[index].isspace():
-            index += 1
-        elif text.startswith("(:", index):
-            depth = 0
-            while index < length:
-                if text.startswith("(:", index):
-                    depth += 1
-                    index += 2
-                elif text.startswith(":)", index):
-                    depth -= 1
-                    index += 2
-                    if depth == 0:
-                        break
-                else:
-                    index += 1
-        else:
-            break
-    return index
-
-
-def _calls(text: str, nsmap: dict[str | None, str]) -> list[_Call]:
-    """Every `name(` and `name#` in `text`, found as XPath's lexer would find names."""
-    found: list[_Call] = []
-    index, length = 0, len(text)
-    while index < length:
-        char = text[index]
-        if char.isdigit() or (char == "." and text[index + 1 : index + 2].isdigit()):
-            number = _NUMBER.match(text, index)
-            index = number.end() if number else index + 1
-            continue
-        uri: str | None = None
-        start = index
-        eq = _EQNAME.match(text, index) if char == "Q" else None
-        if eq is not None and _NAME_START.match(text, eq.end()):
-            uri = " ".join(eq.group(1).split())
-            index = eq.end()
-        elif not _NAME_START.match(char):
-            index += 1
-            continue
-        local_end = _NAME.match(text, index + 1)
-        assert local_end is not None
-        local, index = text[index : local_end.end()], local_end.end()
-        if uri is None and text.startswith(":", index) and _NAME_START.match(text, index + 1):
-            prefix = local
-            rest = _NAME.match(text, index + 2)
-            assert rest is not None
-            local, index = text[index + 1 : rest.end()], rest.end()
-            # An undeclared prefix cannot compile; unknown here, it is not a standard function.
-            uri = nsmap.get(prefix) or _PREDECLARED.get(prefix, f"undeclared:{prefix}")
-        if _after_dollar(text, start):
-            continue  # `$doc(...)` calls the function item held by a variable
-        after = _skip_gap(text, index)
-        if after < length and text[after] in "(#":
-            found.append(_Call(start, index, after, uri, local, text[after] == "#"))
-    return found
 
 
 class _Refused(Exception):
@@ -190,12 +109,12 @@ def _is_standard(uri: str | None) -> bool:
 
 def _police(text: str, nsmap: dict[str | None, str], xslt1: bool, used: set[str]) -> str:
     """`text` with the clock pinned; _Refused for a call that reads the host."""
-    calls = _calls(text, nsmap)
-    if not calls:
+    found = calls(text, nsmap)
+    if not found:
         return text
     out: list[str] = []
     last = 0
-    for call in calls:
+    for call in found:
         name = call.local
         if call.uri is not None and any(call.uri.startswith(ns) for ns in _DENIED_NAMESPACES):
             raise _Refused(f"calls the extension function {quote(name)} of {quote(call.uri)}")
@@ -220,7 +139,7 @@ def _police(text: str, nsmap: dict[str | None, str], xslt1: bool, used: set[str]
             continue
         if call.reference:
             raise _Refused(f"refers to {name}#...: call it directly, so that it can be pinned to the run")
-        close = _skip_gap(text, call.after + 1)
+        close = skip_gap(text, call.after + 1)
         if close >= len(text) or text[close] != ")":
             continue  # arguments given: random-number-generator($seed), date:year($d) are pure
         out.append(text[last : call.start])

@@ -9,21 +9,31 @@ results can be compared with stylesheets compiled by the publisher.
 Bookkeeping travels in the stylesheet itself: a `cfs:meta` top-level element (JSON) describes rules
 and assertions, and `cfs:src` attributes tie generated instructions back to Schematron source
 lines. The stylesheet text is therefore all the disk cache needs to hold.
+
+Every sheet ends with `cfs:location`, the ISO skeleton's way of spelling a node's path. It is
+fixed XSLT with nothing to substitute, so it ships as a file beside this module
+(`location-xslt1.xsl`, `location-xslt2.xsl`), read once per process and copied into each sheet.
+What the translator needs to know about XPath text is in `_xpath.py`; how the engines find their
+way back from a failure to the source is in `_trace.py`.
 """
 
 from __future__ import annotations
 
+import copy
+import functools
 import json
-import re
+from importlib import resources
 from typing import Any
 
 from lxml import etree
 
 from conformance.core.errors import SpecError
+from conformance.core.xmlparser import xml_parser
 
 from ._expand import Plan, RulePlan, assertion_key, pattern_label
 from ._sandbox import NOW, RANDOM, SEED, police_stylesheet
 from ._source import CF_NS, FILE_ATTR, SCH_NS, XSL_NS, quote, where
+from ._xpath import is_absolute, may_match_attributes
 
 SVRL_NS = "http://purl.oclc.org/dsdl/svrl"
 XS_NS = "http://www.w3.org/2001/XMLSchema"
@@ -31,11 +41,13 @@ XS_NS = "http://www.w3.org/2001/XMLSchema"
 TRANSLATOR_VERSION = "6"
 
 _RESERVED = {"xsl": XSL_NS, "svrl": SVRL_NS, "cfs": CF_NS, "cfxs": XS_NS}
-_SRC = f"{{{CF_NS}}}src"
-_RULE_ATTR = f"{{{CF_NS}}}r"
-_ASSERT_ATTR = f"{{{CF_NS}}}a"
+# On generated instructions: the Schematron source they came from, for errors (`_trace.py`).
+SOURCE_LABEL = f"{{{CF_NS}}}src"
+# On SVRL results: the index of the rule (fired-rule) or assertion (failed-assert,
+# successful-report) in the metadata, which the reader (`_compiled.py`) maps back.
+RULE_ATTR = f"{{{CF_NS}}}r"
+ASSERT_ATTR = f"{{{CF_NS}}}a"
 _META = f"{{{CF_NS}}}meta"
-TRACE_PREFIX = "cfs-trace: "
 
 
 def _x(name: str) -> str:
@@ -62,28 +74,7 @@ def _sub(parent: etree._Element, tag: str, **attrs: str) -> etree._Element:
     return element
 
 
-_LITERAL = re.compile(r"\"[^\"]*\"|'[^']*'")
-_ATTRIBUTE_HINT = re.compile(
-    r"@|attribute|namespace|::|\$|~|\b(?:key|id|element-with-id|root|doc)\s*\(|(?:^|[\s|/(])\.(?:$|[\s|/)])"
-)
-
-
-def may_match_attributes(context: str) -> bool:
-    """False only when a rule context can match nothing but elements, documents, text, comments."""
-    text = _LITERAL.sub("''", context)
-    out: list[str] = []
-    depth = 0
-    for char in text:
-        if char == "[":
-            depth += 1
-        elif char == "]":
-            depth = max(0, depth - 1)
-        elif depth == 0:
-            out.append(char)
-    return bool(_ATTRIBUTE_HINT.search("".join(out)))
-
-
-def _static_text(element: etree._Element) -> str:
+def static_text(element: etree._Element) -> str:
     """The message of an assertion with value-of/name shown as `{expression}`."""
     parts: list[str] = [element.text or ""]
     for child in element:
@@ -92,7 +83,7 @@ def _static_text(element: etree._Element) -> str:
         elif child.tag == _sch("name"):
             parts.append("{name(" + child.get("path", "") + ")}")
         elif isinstance(child.tag, str):
-            parts.append(_static_text(child))
+            parts.append(static_text(child))
         parts.append(child.tail or "")
     return " ".join("".join(parts).split())
 
@@ -182,7 +173,7 @@ class _Translator:
             if walk:
                 _sub(fallback, _x("apply-templates"), select=walk, mode=mode)
 
-        self._location(sheet)
+        sheet.append(_location(self.xslt1))
         # Everything author XPath/XSLT reaches is in the sheet now: check and pin it in one pass.
         pinned = police_stylesheet(sheet, plan.binding, self._source_of)
         self._pinned_params(sheet, pinned)
@@ -204,7 +195,7 @@ class _Translator:
         """The 'file:line <element>' of the Schematron source a generated element came from."""
         node: etree._Element | None = element
         while node is not None:
-            label = node.get(_SRC)
+            label = node.get(SOURCE_LABEL)
             if label is not None and " at " in label:
                 return label.rsplit(" at ", 1)[1]
             node = node.getparent()
@@ -226,7 +217,7 @@ class _Translator:
 
     def _variable(self, parent: etree._Element, let: etree._Element, tag: str) -> None:
         variable = _sub(parent, tag, name=let.get("name", ""))
-        variable.set(_SRC, f"let {let.get('name')} at {where(let)}")
+        variable.set(SOURCE_LABEL, f"let {let.get('name')} at {where(let)}")
         value = let.get("value")
         if value is not None:
             variable.set("select", value)
@@ -252,7 +243,7 @@ class _Translator:
         rule_index = len(self.rules)
         template = _sub(sheet, _x("template"), match=rule.context, mode=mode, priority=str(priority))
         template.set(
-            _SRC,
+            SOURCE_LABEL,
             f"rule {element.get('id') or ''} context {quote(rule.context)} at {where(element)}".replace(
                 "rule  ", "rule "
             ),
@@ -261,7 +252,7 @@ class _Translator:
         for attr in ("id", "role", "flag"):
             if element.get(attr):
                 fired.set(attr, _avt(element.get(attr, "")))
-        fired.set(_RULE_ATTR, str(rule_index))
+        fired.set(RULE_ATTR, str(rule_index))
         keys: list[int] = []
         pattern_name = pattern_label(pattern_id, pattern_index)
         position = 0
@@ -311,20 +302,20 @@ class _Translator:
                 "rule_id": rule.element.get("id"),
                 "rule_context": rule.context,
                 "pattern_id": pattern_id,
-                "text": _static_text(item),
+                "text": static_text(item),
                 "src": where(item),
             }
         )
         label = f"{kind} {key} in rule context {quote(rule.context)} at {where(item)}"
         if kind == "assert":
             choose = _sub(template, _x("choose"))
-            choose.set(_SRC, label)
+            choose.set(SOURCE_LABEL, label)
             _sub(choose, _x("when"), test=test)
             body = _sub(choose, _x("otherwise"))
             result = _sub(body, _s("failed-assert"))
         else:
             body = _sub(template, _x("if"), test=test)
-            body.set(_SRC, label)
+            body.set(SOURCE_LABEL, label)
             result = _sub(body, _s("successful-report"))
         result.set("test", _avt(test))
         for attr in ("id", "role", "flag", "see", "icon", "fpi", "subject"):
@@ -333,7 +324,7 @@ class _Translator:
             )
             if value:
                 result.set(attr, _avt(value))
-        result.set(_ASSERT_ATTR, str(index))
+        result.set(ASSERT_ATTR, str(index))
         if self.xslt1:
             location = _sub(result, _x("attribute"), name="location")
             _sub(location, _x("call-template"), name="cfs:location")
@@ -360,7 +351,7 @@ class _Translator:
                 select = child.get("select")
                 if not select:
                     raise SpecError("value-of without select", location=where(child))
-                _sub(target, _x("value-of"), select=select).set(_SRC, f"value-of at {where(child)}")
+                _sub(target, _x("value-of"), select=select).set(SOURCE_LABEL, f"value-of at {where(child)}")
             elif child.tag == _sch("name"):
                 path = child.get("path")
                 _sub(target, _x("value-of"), select=f"name({path})" if path else "name()")
@@ -373,11 +364,6 @@ class _Translator:
         if text:
             _sub(target, _x("text")).text = text
 
-    def _location(self, sheet: etree._Element) -> None:
-        if self.xslt1:
-            _location_xslt1(sheet)
-        else:
-            _location_xslt2(sheet)
 
 
 def _copy(element: etree._Element) -> etree._Element:
@@ -387,113 +373,27 @@ def _copy(element: etree._Element) -> etree._Element:
             del node.attrib[FILE_ATTR]
     # Copied XSLT says where it came from (for errors); a literal result element must not, as
     # its attributes are copied to the output.
-    if etree.QName(clone).namespace == XSL_NS and _SRC not in clone.attrib:
-        clone.set(_SRC, f"xsl:{etree.QName(clone).localname} at {where(element)}")
+    if etree.QName(clone).namespace == XSL_NS and SOURCE_LABEL not in clone.attrib:
+        clone.set(SOURCE_LABEL, f"xsl:{etree.QName(clone).localname} at {where(element)}")
     return clone
 
 
-# The location of a node, spelled like the ISO skeleton's default ("schematron-get-full-path")
-# so that results line up with stylesheets compiled by publishers; the document node is given
-# the path of its element, as the skeleton does.
-_LOCATION_XSLT2 = """
-<xsl:function xmlns:xsl="http://www.w3.org/1999/XSL/Transform" name="cfs:location"
-    as="cfxs:string" xmlns:cfs="urn:egov-conformance:schematron"
-    xmlns:cfxs="http://www.w3.org/2001/XMLSchema">
-  <xsl:param name="n" as="node()"/>
-  <xsl:choose>
-    <xsl:when test="$n instance of document-node()">
-      <xsl:sequence select="string-join(for $e in $n/* return cfs:location($e), '')"/>
-    </xsl:when>
-    <xsl:when test="$n instance of element()">
-      <xsl:sequence select="string-join(for $a in $n/ancestor-or-self::* return concat('/',
-        if (namespace-uri($a) = '') then name($a)
-        else concat('*:', local-name($a), '[namespace-uri()=''', namespace-uri($a), ''']'),
-        '[', 1 + count($a/preceding-sibling::*[node-name(.) eq node-name($a)]), ']'), '')"/>
-    </xsl:when>
-    <xsl:when test="$n instance of attribute()">
-      <xsl:sequence select="concat(if ($n/..) then cfs:location($n/..) else '', '/',
-        if (namespace-uri($n) = '') then concat('@', name($n))
-        else concat('@*[local-name()=''', local-name($n), ''' and namespace-uri()=''',
-                    namespace-uri($n), ''']'))"/>
-    </xsl:when>
-    <xsl:otherwise><xsl:sequence select="''"/></xsl:otherwise>
-  </xsl:choose>
-</xsl:function>
-"""
-
-# XPath 1.0 has no `*:name`; this form is both readable and evaluable by XPath 1.0 engines.
-_LOCATION_XSLT1 = """
-<xsl:template xmlns:xsl="http://www.w3.org/1999/XSL/Transform" name="cfs:location"
-    xmlns:cfs="urn:egov-conformance:schematron">
-  <xsl:choose>
-    <xsl:when test="count(. | /) = 1">
-      <xsl:for-each select="*"><xsl:call-template name="cfs:location"/></xsl:for-each>
-    </xsl:when>
-    <xsl:otherwise>
-      <xsl:for-each select="ancestor-or-self::*">
-        <xsl:text>/</xsl:text>
-        <xsl:choose>
-          <xsl:when test="namespace-uri() = ''"><xsl:value-of select="name()"/></xsl:when>
-          <xsl:otherwise>
-            <xsl:text>*[local-name()='</xsl:text><xsl:value-of select="local-name()"/>
-            <xsl:text>' and namespace-uri()='</xsl:text><xsl:value-of select="namespace-uri()"/>
-            <xsl:text>']</xsl:text>
-          </xsl:otherwise>
-        </xsl:choose>
-        <xsl:text>[</xsl:text>
-        <xsl:value-of select="1 + count(preceding-sibling::*[local-name() = local-name(current())
-            and namespace-uri() = namespace-uri(current())])"/>
-        <xsl:text>]</xsl:text>
-      </xsl:for-each>
-      <xsl:if test="count(. | ../@*) = count(../@*)">
-        <xsl:text>/</xsl:text>
-        <xsl:choose>
-          <xsl:when test="namespace-uri() = ''">@<xsl:value-of select="name()"/></xsl:when>
-          <xsl:otherwise>
-            <xsl:text>@*[local-name()='</xsl:text><xsl:value-of select="local-name()"/>
-            <xsl:text>' and namespace-uri()='</xsl:text><xsl:value-of select="namespace-uri()"/>
-            <xsl:text>']</xsl:text>
-          </xsl:otherwise>
-        </xsl:choose>
-      </xsl:if>
-    </xsl:otherwise>
-  </xsl:choose>
-</xsl:template>
-"""
+def _location(xslt1: bool) -> etree._Element:
+    """A fresh copy of the `cfs:location` template (XSLT 1.0) or function (2.0/3.0) for a new sheet."""
+    return copy.deepcopy(_location_resource("location-xslt1.xsl" if xslt1 else "location-xslt2.xsl"))
 
 
-def _location_xslt2(sheet: etree._Element) -> None:
-    sheet.append(etree.fromstring(_LOCATION_XSLT2))
-
-
-def _location_xslt1(sheet: etree._Element) -> None:
-    sheet.append(etree.fromstring(_LOCATION_XSLT1))
+@functools.cache
+def _location_resource(name: str) -> etree._Element:
+    # Read once per process; the files ship beside this module (package data `*.xsl`).
+    data = resources.files(__name__.rpartition(".")[0]).joinpath(name).read_bytes()
+    return etree.fromstring(data, xml_parser())
 
 
 def translate(plan: Plan) -> str:
     """The XSLT text for a planned rule set (pretty-printed: one instruction per line)."""
     sheet = _Translator(plan).translate()
     return etree.tostring(sheet, pretty_print=True, encoding="unicode")
-
-
-def trace_variant(xslt: etree._Element) -> etree._Element:
-    """A copy that announces every rule and assertion with xsl:message, to name a failing rule."""
-    traced = etree.fromstring(etree.tostring(xslt))
-    for element in list(traced.iter(_x("template"), _x("choose"), _x("if"))):
-        label = element.get(_SRC)
-        if label is None:
-            continue
-        message = etree.Element(_x("message"))
-        message.text = TRACE_PREFIX + label
-        if element.tag == _x("template"):
-            # After the template's parameters, which must come first.
-            params = [child for child in element if child.tag == _x("param")]
-            element.insert(len(params), message)
-        else:
-            parent = element.getparent()
-            assert parent is not None
-            parent.insert(parent.index(element), message)
-    return traced
 
 
 def metadata(xslt: etree._Element) -> dict[str, Any]:
@@ -504,48 +404,3 @@ def metadata(xslt: etree._Element) -> dict[str, Any]:
     data: dict[str, Any] = json.loads(meta.text)
     return data
 
-
-def source_of(xslt: etree._Element, line: int) -> str | None:
-    """The Schematron source described by the generated instruction at `line`, if any."""
-    best: etree._Element | None = None
-    for element in xslt.iter():
-        if isinstance(element.tag, str) and element.sourceline is not None and element.sourceline <= line:
-            best = element
-        elif element.sourceline is not None and element.sourceline > line:
-            break
-    node = best
-    while node is not None:
-        label = node.get(_SRC)
-        if label is not None:
-            return label
-        node = node.getparent()
-    return None
-
-
-def union_branches(context: str) -> list[str]:
-    """The branches of an XPath union: `context` split at `|` outside brackets and quotes."""
-    branches: list[str] = []
-    depth = 0
-    quote = ""
-    start = 0
-    for index, char in enumerate(context):
-        if quote:
-            if char == quote:
-                quote = ""
-        elif char in "'\"":
-            quote = char
-        elif char in "([":
-            depth += 1
-        elif char in ")]":
-            depth -= 1
-        elif char == "|" and depth == 0:
-            branches.append(context[start:index])
-            start = index + 1
-    branches.append(context[start:])
-    return branches
-
-
-def is_absolute(context: str) -> bool:
-    """Whether every branch of a rule context (split at top-level `|`) is an absolute path."""
-    branches = union_branches(context)
-    return all(b.strip().startswith("/") for b in branches)

@@ -86,14 +86,14 @@ def test_rule_files_compile_or_refuse_and_evaluate_within_budgets(
         assert exc.location == "fuzz.rules.yaml" and exc.message
         return
     start = time.monotonic()
-    for check in rule_set.check(document, rule_set.by_id):
-        if isinstance(check, RuleError):
-            assert check.rule in rule_set.by_id and check.location == "fuzz.rules.yaml"
+    for evaluation in rule_set.evaluate(document, rule_set.by_id):
+        if isinstance(evaluation, RuleError):
+            assert evaluation.rule in rule_set.by_id and evaluation.location == "fuzz.rules.yaml"
             continue
-        rule = rule_set.by_id[check.rule_id]
-        assert check.nodes == len(rule.selector.nodes(document))
-        # The pointers of failing nodes are those `evaluate` gives, in the same order.
-        assert list(check.failed) == [o.pointer for o in rule.evaluate(document) if o.failed]
+        rule = rule_set.by_id[evaluation.rule_id]
+        assert evaluation.nodes == len(rule.selector.nodes(document))
+        # The pointers of failing nodes are those `outcomes` gives, in the same order.
+        assert list(evaluation.failed) == [o.pointer for o in rule.outcomes(document) if o.failed]
     assert time.monotonic() - start < SECONDS
 
 

@@ -18,6 +18,7 @@ from conformance.validation.jsonrules import (
     MAX_DEPTH,
     ContextSelector,
     JsonRuleSet,
+    RuleEvaluation,
     RuleOutcome,
     compile_expression,
     escape_token,
@@ -71,20 +72,30 @@ def test_load_and_evaluate(tmp_path: Path) -> None:
     assert first.message.zh == "发送方与接收方不同"
     assert second.kind == "report" and second.flag is Severity.WARNING and second.context == ""
     assert rule_set.content_hash.startswith("sha256:") and len(rule_set.content_hash) == 71
-    assert list(rule_set.evaluate(DOCUMENT)) == [
+    assert list(rule_set.outcomes(DOCUMENT)) == [
         RuleOutcome("ENV-J-001", "/payload/parts/0", False),
         RuleOutcome("ENV-J-001", "/payload/parts/1", True),
         RuleOutcome("ENV-J-002", "", False),
     ]
     # A report fires when its expression is truthy.
-    assert list(rule_set.rules[1].evaluate({})) == [RuleOutcome("ENV-J-002", "", True)]
+    assert list(rule_set.rules[1].outcomes({})) == [RuleOutcome("ENV-J-002", "", True)]
+
+
+def test_evaluate_gives_one_evaluation_per_wanted_rule(tmp_path: Path) -> None:
+    rule_set = load_rules(write(tmp_path, GOOD))
+    assert list(rule_set.evaluate(DOCUMENT)) == [
+        RuleEvaluation("ENV-J-001", 2, ("/payload/parts/1",)),
+        RuleEvaluation("ENV-J-002", 1, ()),
+    ]
+    assert list(rule_set.evaluate({}, {"ENV-J-002"})) == [RuleEvaluation("ENV-J-002", 1, ("",))]
+    assert rule_set.rules[0].evaluate({"payload": "text"}) == RuleEvaluation("ENV-J-001", 0, ())
 
 
 def test_inapplicable_rules_yield_nothing(tmp_path: Path) -> None:
     rule_set = load_rules(write(tmp_path, GOOD))
-    assert list(rule_set.rules[0].evaluate({"payload": {"parts": []}})) == []
-    assert list(rule_set.rules[0].evaluate({"payload": "text"})) == []
-    assert list(rule_set.rules[0].evaluate([1, 2])) == []
+    assert list(rule_set.rules[0].outcomes({"payload": {"parts": []}})) == []
+    assert list(rule_set.rules[0].outcomes({"payload": "text"})) == []
+    assert list(rule_set.rules[0].outcomes([1, 2])) == []
 
 
 def test_content_hash_follows_the_bytes(tmp_path: Path) -> None:
@@ -245,7 +256,7 @@ def test_context_pointer_escaping() -> None:
 
 def test_rule_outcome_pointers_are_escaped(tmp_path: Path) -> None:
     path = rules_file(tmp_path, {**RULE, "context": "/*", "assert": {"!!": {"var": ""}}})
-    outcomes = list(load_rules(path).evaluate({"a/b": 1, "c~d": 0}))
+    outcomes = list(load_rules(path).outcomes({"a/b": 1, "c~d": 0}))
     assert outcomes == [RuleOutcome("R-1", "/a~1b", False), RuleOutcome("R-1", "/c~0d", True)]
 
 
@@ -303,7 +314,7 @@ def test_rule_errors_name_rule_and_node(tmp_path: Path) -> None:
                                  "assert": {"match": [{"var": ""}, "a*"]}})
     rule_set = load_rules(path)
     with pytest.raises(RuleError) as info:
-        list(rule_set.evaluate({"xs": ["a", "a" * 100_001]}))
+        list(rule_set.outcomes({"xs": ["a", "a" * 100_001]}))
     assert info.value.rule == "R-1"
     assert info.value.location == str(path)
     assert "context node /xs/1" in info.value.message

@@ -6,7 +6,7 @@ import pytest
 from lxml import etree
 
 from conformance.validation.schematron._location import LineFinder
-from conformance.validation.schematron._translate import may_match_attributes
+from conformance.validation.schematron._xpath import may_match_attributes
 
 DOC = b"""<a:root xmlns:a="urn:a">
   <a:x/>

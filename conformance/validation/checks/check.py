@@ -1,4 +1,10 @@
-"""The registry of built-in checks: named functions a standard's `standard.yaml` refers to."""
+"""What a check is: a named, documented function from one value to the problems found in it.
+
+One calling convention for every check, built in or third-party: the function returns a tuple of
+`CheckProblem` values, empty when the value passes. A generator (jsonschema's keyword functions) was
+the other candidate; checks run on every node of every payload and nearly always pass, and there
+the tuple is cheaper: no generator frame to create and drain per value.
+"""
 
 from __future__ import annotations
 
@@ -7,12 +13,11 @@ import re
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from datetime import date, datetime
-from types import MappingProxyType
-from typing import Any, Protocol, TypeVar
+from typing import Any
 
 from conformance.core.errors import ConformanceError, SpecError
 from conformance.core.text import Text
-from conformance.standard.model import CodeList
+from conformance.validation.checks.context import CheckContext
 
 
 @dataclass(frozen=True, slots=True)
@@ -44,39 +49,34 @@ class Param:
     choices: tuple[object, ...] = ()
 
 
-class CheckContext(Protocol):
-    """What a check may ask of the standard it runs under."""
-
-    def code_list(self, list_id: str) -> CodeList:
-        """The code list `list_id`; raises SpecError if the standard has none by that id."""
-        ...
-
-
-CheckFunction = Callable[[str, Mapping[str, object], CheckContext], Iterable[CheckProblem]]
-F = TypeVar("F", bound=CheckFunction)
+CheckFunction = Callable[[str, Mapping[str, object], CheckContext], tuple[CheckProblem, ...]]
 
 _NAME = re.compile(r"[a-z][a-z0-9]*(?:-[a-z0-9]+)*")
-_NO_PROBLEMS: tuple[CheckProblem, ...] = ()
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class BuiltinCheck:
-    """A registered check: its public name, documentation, parameters and implementation."""
+    """A check a bundle may name (`by: builtin`): its public name, documentation, parameters and
+    implementation. Ours and those of third-party distributions are alike."""
 
     name: str
     title: Text
     doc: str
     params: tuple[Param, ...]
     function: CheckFunction = field(repr=False, compare=False)
-    # True for a plain function returning a tuple of problems (not a generator of them).
-    returns_tuple: bool = field(default=False, repr=False, compare=False)
+
+    def __call__(
+        self, value: str, params: Mapping[str, object], context: CheckContext
+    ) -> tuple[CheckProblem, ...]:
+        """The function itself: a decorated check stays callable as it was written."""
+        return self.function(value, params, context)
 
     def run(
         self, value: str, params: Mapping[str, object], context: CheckContext
     ) -> tuple[CheckProblem, ...]:
         """Problems of `value` under `params` (validated beforehand); empty when it passes."""
         if type(value) is str:
-            return tuple(self.function(value, params, context)) or _NO_PROBLEMS
+            return self.function(value, params, context)
         if not isinstance(value, str):
             # Payload nodes reach us as text; a number or object here is a payload fact, not a bug.
             return (
@@ -87,18 +87,15 @@ class BuiltinCheck:
                     )
                 ),
             )
-        problems = tuple(self.function(value, params, context))
-        return problems or _NO_PROBLEMS
+        return tuple(self.function(value, params, context))
 
     def run_all(
         self, values: Iterable[Any], params: Mapping[str, object], context: CheckContext
     ) -> list[tuple[CheckProblem, ...]]:
         """`run` on each value, in one loop: a check runs on every part of every payload."""
         function, run = self.function, self.run
-        if not self.returns_tuple:
-            return [run(v, params, context) for v in values]
-        # A plain function returns its tuple of problems itself: no wrapping per value.
-        return [function(v, params, context) if type(v) is str else run(v, params, context)  # type: ignore[misc]
+        # Text (nearly every value) goes straight to the function: no wrapping per value.
+        return [function(v, params, context) if type(v) is str else run(v, params, context)
                 for v in values]
 
     def validate_params(
@@ -179,13 +176,11 @@ def parse_date_param(value: object) -> date | None:
     return None
 
 
-_REGISTRY: dict[str, BuiltinCheck] = {}
-
-
 def builtin_check(
     name: str, *, title: Text, params: tuple[Param, ...] = ()
-) -> Callable[[F], F]:
-    """Register the decorated generator function as the built-in check `name`."""
+) -> Callable[[CheckFunction], BuiltinCheck]:
+    """Make the decorated function the check `name`; the registry lists it (`register`, or an
+    entry point of the group `egov_conformance.checks`)."""
     if not _NAME.fullmatch(name):
         raise ConformanceError(f"built-in check name {name!r} is not lower-case-with-hyphens")
     for param in params:
@@ -194,31 +189,15 @@ def builtin_check(
                 f"check {name!r}: parameter {param.name!r} has unknown kind {param.kind!r}"
             )
 
-    def register(function: F) -> F:
-        if name in _REGISTRY:
-            raise ConformanceError(f"built-in check {name!r} is registered twice")
+    def make(function: CheckFunction) -> BuiltinCheck:
         doc = inspect.getdoc(function)
         if not doc:
             # The docstring is what `conform standards show` prints: a check without one is a bug.
             raise ConformanceError(f"built-in check {name!r} has no docstring")
-        _REGISTRY[name] = BuiltinCheck(
-            name=name, title=title, doc=doc, params=params, function=function,
-            returns_tuple=not inspect.isgeneratorfunction(function),
-        )
-        return function
+        if inspect.isgeneratorfunction(function):
+            raise ConformanceError(
+                f"built-in check {name!r} is a generator; a check returns a tuple of problems"
+            )
+        return BuiltinCheck(name=name, title=title, doc=doc, params=params, function=function)
 
-    return register
-
-
-def get_check(name: str) -> BuiltinCheck:
-    """The built-in check `name`; SpecError listing the known names when there is none."""
-    try:
-        return _REGISTRY[name]
-    except KeyError:
-        known = ", ".join(sorted(_REGISTRY))
-        raise SpecError(f"unknown built-in check {name!r}; known checks: {known}") from None
-
-
-def all_checks() -> Mapping[str, BuiltinCheck]:
-    """Every registered check, sorted by name."""
-    return MappingProxyType(dict(sorted(_REGISTRY.items())))
+    return make

@@ -1,0 +1,50 @@
+"""RunView: a run record regrouped by requirement, as the generated tests read it."""
+
+from __future__ import annotations
+
+import pytest
+
+from conformance import api
+from conformance.core.findings import Outcome
+from conformance.records.record import RunRecord, Subject
+from conformance.records.run_results import RunResults
+from conformance.runs.results_view import MAX_PAYLOADS_SHOWN, RunView, report_text
+from tests.conftest import ENVELOPE_FIXTURES
+
+
+@pytest.fixture(scope="module")
+def record() -> RunRecord:
+    standard = api.load_standard("egov-exchange-envelope")
+    run = RunResults(standard, "full", subject=Subject.parse("ACME/Gateway/2.1"))
+    for result in api.validate([ENVELOPE_FIXTURES / "xml"], standard=standard):
+        run.add(result)
+    return run.record(started="2026-01-01T00:00:00Z", finished="2026-01-01T00:00:01Z")
+
+
+def test_each_requirement_has_one_case_per_payload_with_the_record_counts(record: RunRecord) -> None:
+    view = RunView(record)
+    for requirement in record.requirements:
+        assert requirement.id in view
+        outcomes = view.requirement(requirement.id)
+        assert outcomes.requirement is requirement
+        assert [c.payload for c in outcomes.cases] == list(record.payloads)
+        for outcome in Outcome:
+            cases = outcomes.with_outcome(outcome)
+            assert len(cases) == requirement.counts[outcome], (requirement.id, outcome)
+    assert "NOT-A-REQUIREMENT" not in view
+
+
+def test_report_text_names_the_requirement_and_each_failing_payload(record: RunRecord) -> None:
+    outcomes = RunView(record).requirement("EXC-003")
+    failed = outcomes.with_outcome(Outcome.FAILED)
+    assert failed
+    text = report_text(outcomes, failed, "failed")
+    lines = text.splitlines()
+    requirement = outcomes.requirement
+    assert lines[0] == f"EXC-003 (MUST) failed on {len(failed)} of {len(record.payloads)} payloads"
+    assert lines[1:4] == [f"  {requirement.statement.en}", f"  {requirement.statement.zh}",
+                          f"  <{requirement.uri}>"]
+    for case in failed[:MAX_PAYLOADS_SHOWN]:
+        assert f"  {case.payload.name}: failed" in lines
+        assert any(line.startswith(f"    - {f.message.en}") for f in case.findings for line in lines)
+    assert "line 4" in text  # where the conversation id is wrong, from the finding's Location
