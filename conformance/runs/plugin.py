@@ -14,7 +14,7 @@ import tempfile
 import warnings
 from collections.abc import Generator
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import pytest
 
@@ -29,9 +29,11 @@ from conformance.core.limits import PAYLOAD_SECONDS, WORKER_MAX_MIB
 
 # Loaded by every pytest session of an environment that has this package installed: the engine,
 # the catalog and the reports are imported only when a conformance run is actually made.
-from conformance.records.record import RunRecord, Subject
 from conformance.runs import SUITE_MANIFEST
-from conformance.runs.results_view import RunView, report_text
+
+if TYPE_CHECKING:  # the record and its view are imported when a conformance run is made
+    from conformance.records.record import RunRecord
+    from conformance.runs.results_view import RunView
 
 _WORKER_KEY = "conformance_results"
 
@@ -107,6 +109,8 @@ class ConformanceRun:
                 # Written moments ago by this session's controlling process from its own run:
                 # read, not checked against the schema a second time in every worker.
                 path = Path(self.config.workerinput[_WORKER_KEY])  # type: ignore[attr-defined]
+                from conformance.records.record import RunRecord
+
                 self.record = RunRecord.from_document(json.loads(path.read_text(encoding="utf-8")))
             else:
                 self.record = self._execute()
@@ -117,6 +121,8 @@ class ConformanceRun:
     def view(self) -> RunView | None:
         """The results by requirement, built on first use: an xdist controller runs no test."""
         if self._view is None and self.record is not None:
+            from conformance.runs.results_view import RunView
+
             self._view = RunView(self.record)
         return self._view
 
@@ -133,6 +139,8 @@ class ConformanceRun:
         suite = load_suite(self.suite_dir)
         standard = _load_standard(suite, opt("conformance_standards_path"))
         payloads = bind_payloads(opt("conformance_payloads"))
+        from conformance.records.record import Subject
+
         subject = Subject.parse(opt("conformance_subject")) if opt("conformance_subject") else None
         record = execute_run(standard, opt("conformance_class") or suite.class_id, payloads,
                                jobs=opt("conformance_jobs"), subject=subject, suite_hash=suite.hash,
@@ -229,6 +237,8 @@ class RequirementCheck:
         failed = outcomes.with_outcome(Outcome.FAILED)
         if not failed:
             return
+        from conformance.runs.results_view import report_text
+
         text = report_text(outcomes, failed, "failed")
         if outcomes.requirement.level is Level.MUST:
             raise RequirementFailed(text)
@@ -251,6 +261,8 @@ def conformance(request: pytest.FixtureRequest) -> RequirementCheck:
         if not outcomes.with_outcome(Outcome.FAILED):
             undecided = outcomes.with_outcome(Outcome.CANT_TELL, Outcome.UNTESTED)
             if undecided:
+                from conformance.runs.results_view import report_text
+
                 raise RequirementUndecided(report_text(outcomes, undecided, "could not be decided"))
             if not outcomes.with_outcome(Outcome.PASSED):
                 pytest.skip(f"{outcomes.requirement.id} is inapplicable to all {len(outcomes.cases)} "
