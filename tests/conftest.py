@@ -3,13 +3,17 @@
 from __future__ import annotations
 
 import os
+from functools import cache
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import pytest
 import yaml
 from click.testing import CliRunner, Result
 from hypothesis import HealthCheck, settings
+
+if TYPE_CHECKING:
+    from conformance.standard.model import Standard
 
 # pytester runs generated suites under the plugin in tests/runs.
 pytest_plugins = ["pytester"]
@@ -34,6 +38,14 @@ def fixture_manifest(path: Path = ENVELOPE_FIXTURES / "manifest.yaml") -> list[F
     assert f"{data['standard']}@{data['version']}" == fixture_ref(path), path
     cases: list[FixtureCase] = data["cases"]
     return cases
+
+
+@cache
+def envelope_standard() -> Standard:
+    """The envelope standard, loaded once per process (loading it is the slow part of many tests)."""
+    from conformance.standard.catalog import Catalog
+
+    return Catalog([STANDARDS]).load(ENVELOPE_REF)
 
 
 def fixture_ref(path: Path) -> str:

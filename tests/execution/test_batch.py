@@ -13,7 +13,6 @@ import signal
 import time
 from collections import deque
 from collections.abc import Callable, Generator
-from functools import cache
 from pathlib import Path
 from types import SimpleNamespace
 
@@ -25,21 +24,10 @@ from conformance.execution import supervisor
 from conformance.execution.batch import validate_paths
 from conformance.execution.session import ValidationSession
 from conformance.execution.supervisor import UNLIMITED, ExecutionBudget, _blame, _Task
-from conformance.standard.catalog import Catalog
-from tests.conftest import ENVELOPE_FIXTURES, STANDARDS
+from tests.conftest import ENVELOPE_FIXTURES
 
 GOOD_XML = ENVELOPE_FIXTURES / "xml" / "conformant-full.xml"
 GOOD_JSON = ENVELOPE_FIXTURES / "json" / "conformant-full.json"
-
-
-@cache
-def _standard():  # type: ignore[no-untyped-def]
-    return Catalog([STANDARDS]).load("egov-exchange-envelope@1.0.0")
-
-
-@pytest.fixture
-def session() -> ValidationSession:
-    return ValidationSession([_standard()])
 
 
 @pytest.fixture

@@ -25,12 +25,7 @@ from conformance.execution.executors import (
 )
 from conformance.execution.session import ValidationSession
 from conformance.execution.supervisor import DEFAULT_BUDGET, UNLIMITED, ExecutionBudget
-from tests.execution.test_batch import GOOD_JSON, GOOD_XML, _hang, _hostile, _standard
-
-
-@pytest.fixture
-def session() -> ValidationSession:
-    return ValidationSession([_standard()])
+from tests.execution.test_batch import GOOD_JSON, GOOD_XML, _hang, _hostile
 
 
 @pytest.fixture

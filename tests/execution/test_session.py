@@ -10,18 +10,14 @@ from hypothesis import strategies as st
 from conformance.core.findings import Level, Outcome, Verdict
 from conformance.core.results import PayloadResult
 from conformance.execution.session import ValidationSession
-from conformance.standard.catalog import Catalog
-from conformance.standard.model import Standard
 from conformance.validation.documents.payload import Payload
-from tests.conftest import ENVELOPE_FIXTURES, ENVELOPE_REF, STANDARDS
+from tests.conftest import ENVELOPE_FIXTURES, envelope_standard
 
 XML_SAMPLE = (ENVELOPE_FIXTURES / "xml" / "conformant-full.xml").read_bytes()
 JSON_SAMPLE = (ENVELOPE_FIXTURES / "json" / "conformant-full.json").read_bytes()
 
 
-@cache
-def standard() -> Standard:
-    return Catalog([STANDARDS]).load(ENVELOPE_REF)
+standard = envelope_standard
 
 
 @cache

@@ -24,10 +24,9 @@ from lxml import etree
 from conformance.core.findings import Finding, Location, Outcome
 from conformance.core.results import PayloadResult
 from conformance.execution.session import ValidationSession
-from conformance.standard.catalog import Catalog
-from conformance.standard.model import CheckKind, Standard
+from conformance.standard.model import CheckKind
 from conformance.validation.documents.payload import Payload
-from tests.conftest import ENVELOPE_FIXTURES, ENVELOPE_REF, STANDARDS, fixture_manifest
+from tests.conftest import ENVELOPE_FIXTURES, envelope_standard, fixture_manifest
 from tests.fuzzing import examples
 
 pytestmark = pytest.mark.fuzz
@@ -76,9 +75,7 @@ class Site:
         return f"Site({self.file} {self.requirement} {self.check} at {where}: {self.value!r})"
 
 
-@cache
-def standard() -> Standard:
-    return Catalog([STANDARDS]).load(ENVELOPE_REF)
+standard = envelope_standard
 
 
 @cache
