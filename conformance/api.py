@@ -47,10 +47,11 @@ def session(
     elif standard is not None:
         standards = [load_standard(standard, standards_path=standards_path)]
     else:
-        standards = list(catalog(standards_path).load_all())
+        found = catalog(standards_path)
+        standards = list(found.load_all())
         if not standards:
-            raise UsageError("no standards found; pass --standards-path or set "
-                             "CONFORMANCE_STANDARDS_PATH")
+            raise UsageError(f"no standards found; searched {found.where()}. Pass --standards-path "
+                             "or set CONFORMANCE_STANDARDS_PATH")
     return ValidationSession(standards, class_id=class_id, message_type=message_type,
                              max_bytes=max_bytes)
 

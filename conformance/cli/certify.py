@@ -179,7 +179,7 @@ def keys_generate(out_dir: Path, name: str) -> None:
 
 @click.group()
 def certificate() -> None:
-    """Signed conformance certificates: issue, verify, revoke, render."""
+    """Signed conformance certificates: issue, verify, revoke, refresh, render."""
 
 
 @certificate.command("issue", epilog=_EXIT_HELP)

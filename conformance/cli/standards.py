@@ -10,7 +10,7 @@ import click
 
 from conformance import api
 from conformance.authoring.importer import import_standard, parse_root
-from conformance.cli.common import echo_notes, say, standards_path_option, tool_errors
+from conformance.cli.common import EXIT_USAGE, echo_notes, say, standards_path_option, tool_errors
 from conformance.core.printable import json_text
 from conformance.standard.model import CheckKind, Standard
 from conformance.validation.checks import get_check
@@ -30,11 +30,13 @@ def list_(output_format: str, standards_path: tuple[str, ...]) -> None:
     catalog = api.catalog(standards_path or None)
     items = [api.load_standard(f"{b.id}@{b.version}", standards_path=standards_path or None)
              for b in catalog.bundles()]
+    if not items:
+        # Exit 2: a tool with no standard can do nothing, and a script must not read on.
+        say("conform: error: no standards found; searched " + catalog.where()
+            + ". Pass --standards-path or set CONFORMANCE_STANDARDS_PATH.", err=True)
+        raise click.exceptions.Exit(EXIT_USAGE)
     if output_format == "json":
         click.echo(json_text(json.dumps([_summary(s) for s in items], ensure_ascii=False, indent=2)))
-        return
-    if not items:
-        say("no standards found in " + ", ".join(map(str, catalog.roots)))
         return
     for s in items:
         labelled = "reference specification" in s.title.en.lower()

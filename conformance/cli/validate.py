@@ -13,7 +13,6 @@ from typing import TextIO
 import click
 
 from conformance import api
-from conformance.authoring.importer import parse_root, temporary_standard
 from conformance.cli.common import (
     EXIT_NOT_CONFORMANT,
     EXIT_OK,
@@ -108,6 +107,8 @@ def _session(standard: str | None, artefacts: tuple[Path, ...], phase: str | Non
         yield api.session(standard, class_id=class_id, standards_path=standards_path or None,
                           max_bytes=max_bytes)
         return
+    from conformance.authoring.importer import parse_root, temporary_standard  # ad hoc runs only
+
     with temporary_standard(list(artefacts), phase=phase,
                             roots=[parse_root(r) for r in roots]) as (imported, plan):
         echo_notes(plan.notes, more="`conform standards import` writes them all into the manifest")

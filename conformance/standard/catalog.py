@@ -28,19 +28,31 @@ def version_key(version: str) -> tuple[int, int, int, int, tuple[str, ...]]:
 
 def default_roots() -> tuple[Path, ...]:
     """Where standards live unless told otherwise: $CONFORMANCE_STANDARDS_PATH, ./standards, bundled."""
+    return tuple(r for r in searched_roots() if r.is_dir())
+
+
+def searched_roots() -> tuple[Path, ...]:
+    """Every folder `default_roots` looks in, whether it exists or not (for "not found" messages)."""
     roots: list[Path] = []
     env = os.environ.get(ENV_VAR)
     if env:
         roots.extend(Path(p) for p in env.split(os.pathsep) if p)
     roots.append(Path.cwd() / "standards")
-    # The standards shipped with the project sit beside the package in a source checkout.
-    roots.append(Path(__file__).resolve().parents[2] / "standards")
+    roots.extend(bundled_roots())
     unique: list[Path] = []
     for r in roots:
         resolved = r.resolve()
-        if resolved.is_dir() and resolved not in unique:
+        if resolved not in unique:
             unique.append(resolved)
     return tuple(unique)
+
+
+def bundled_roots() -> tuple[Path, ...]:
+    """Where the standards shipped with the tool are: inside an installed wheel, the package
+    `conformance.bundled` (the top-level `standards/` folder, mapped by pyproject.toml); in a source
+    checkout or an editable install, `standards/` beside the package."""
+    here = Path(__file__).resolve().parents[1]
+    return (here / "bundled", here.parent / "standards")
 
 
 @dataclass(frozen=True, slots=True)
@@ -62,7 +74,13 @@ class Catalog:
     """The standard bundles found under some root folders, loaded on demand and cached."""
 
     def __init__(self, roots: Sequence[Path] | None = None) -> None:
-        self.roots = tuple(Path(r).resolve() for r in roots) if roots is not None else default_roots()
+        self.searched = tuple(Path(r).resolve() for r in roots) if roots is not None else searched_roots()
+        self.roots = tuple(r for r in self.searched if r.is_dir())
+
+    def where(self) -> str:
+        """The folders searched, for messages: each marked when it does not exist."""
+        return ", ".join(f"{r}" + ("" if r.is_dir() else " (does not exist)") for r in self.searched) \
+            or "no folders"
 
     def bundles(self) -> list[BundleRef]:
         """Every bundle, sorted by id then version (first root wins on duplicates)."""
@@ -82,7 +100,7 @@ class Catalog:
             known = sorted({b.id for b in self.bundles()})
             raise StandardNotFound(
                 f"no standard {standard_id!r}; available: {', '.join(known) or 'none'} "
-                f"(searched {', '.join(map(str, self.roots)) or 'no folders'})"
+                f"(searched {self.where()})"
             )
         if version is None:
             return candidates[-1]

@@ -9,9 +9,9 @@ from functools import cache
 from importlib import resources
 from itertools import islice
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-import jsonschema
+import jsonschema_rs
 
 from conformance.core.errors import SpecError
 from conformance.core.findings import Level
@@ -34,6 +34,9 @@ from conformance.standard.model import (
     Status,
     Syntax,
 )
+
+if TYPE_CHECKING:
+    import jsonschema
 
 
 def load_yaml(path: Path, *, max_bytes: int = MANIFEST_MAX_BYTES) -> Any:
@@ -66,7 +69,24 @@ def _cap(text: str) -> str:
     return quote(text, 3 * QUOTE_MAX_CHARS)[1:-1]
 
 
+@cache
+def _fast_check() -> Any:
+    """The manifest schema on jsonschema-rs, the first look at every manifest.
+
+    Pure-Python `jsonschema` costs 0.2 s to import, which every `conform validate` would pay
+    (issue 10 §2); it is imported only when a manifest is invalid, to write its detailed messages.
+    """
+    return jsonschema_rs.validator_for(dict(manifest_schema()), validate_formats=True)
+
+
 def _schema_errors(raw: Any, where: str) -> None:
+    try:
+        if _fast_check().is_valid(raw):
+            return
+    except (ValueError, TypeError, OverflowError):  # what Rust cannot hold (huge numbers): look closer
+        pass
+    import jsonschema
+
     validator = jsonschema.Draft202012Validator(
         manifest_schema(), format_checker=jsonschema.Draft202012Validator.FORMAT_CHECKER
     )
