@@ -10,9 +10,16 @@ dropped, so a reader can still tell two hostile names apart.
 from __future__ import annotations
 
 import re
+from functools import cache
 
-# Everything outside the XML 1.0 `Char` production; surrogates are outside it too.
-_NOT_XML_CHAR = re.compile("[^\t\n\r\u0020-\ud7ff\ue000-\ufffd\U00010000-\U0010ffff]")
+
+@cache
+def _not_xml_char() -> re.Pattern[str]:
+    """Everything outside the XML 1.0 `Char` production; surrogates are outside it too.
+
+    Compiled on first use: the class spans all of Unicode and takes 10 ms to compile, which every
+    `conform` call would pay at import (issue 10 §2)."""
+    return re.compile("[^\t\n\r\u0020-\ud7ff\ue000-\ufffd\U00010000-\U0010ffff]")
 
 
 def _escape(match: re.Match[str]) -> str:
@@ -22,7 +29,7 @@ def _escape(match: re.Match[str]) -> str:
 
 def printable(text: str) -> str:
     """`text` with every character XML 1.0 cannot carry replaced by a visible escape."""
-    return _NOT_XML_CHAR.sub(_escape, text)
+    return _not_xml_char().sub(_escape, text)
 
 
 def shorten(text: str, limit: int) -> str:

@@ -122,3 +122,45 @@ def test_random_bytes_give_only_spec_errors(data: bytes) -> None:
         parse_yaml(data, where="f.yaml")
     except SpecError:
         pass
+
+
+# Strings near the formats the manifest schema asserts (date, date-time), where two implementations
+# are most likely to disagree.
+format_strings = st.sampled_from([
+    "2026-12-01", "2026-13-01", "2026-02-30", "2026-2-1", "20261201", "2026-12-01T10:00:00Z",
+    "2026-12-01T10:00:00+08:00", "2026-12-01t10:00:00z", "2026-12-01T24:00:00Z", "2026-12-01T10:00:60Z",
+    "2026-12-01 10:00:00Z", "2026-12-01T10:00:00", "٢٠٢٦-١٢-٠١", "2026-12-01\n", ""])
+
+
+@st.composite
+def date_mutations(draw: st.DrawFn) -> Any:
+    document: Any = yaml.safe_load(ORIGINAL)
+    lifecycle = document.setdefault("lifecycle", {})
+    for field in draw(st.lists(st.sampled_from(["valid-from", "valid-to"]), max_size=2, unique=True)):
+        lifecycle[field] = draw(format_strings)
+    return document
+
+
+@settings(max_examples=examples(20), deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(text=value_mutations(), dated=date_mutations())
+def test_the_fast_manifest_check_agrees_with_jsonschema(text: str, dated: Any) -> None:
+    """jsonschema-rs screens every manifest; only where it finds a fault does Python `jsonschema`
+    look (issue 10 §2). Were it to accept what jsonschema refuses, a broken manifest would load."""
+    import jsonschema
+
+    from conformance.standard.manifest import _fast_check, manifest_schema
+
+    python = jsonschema.Draft202012Validator(manifest_schema(),
+                                             format_checker=jsonschema.Draft202012Validator.FORMAT_CHECKER)
+    try:
+        mutated = parse_yaml(text.encode("utf-8"), where="standard.yaml")
+    except SpecError:
+        mutated = None  # not a manifest the loader reads at all
+    for raw in (mutated, dated):
+        if raw is None:
+            continue
+        try:
+            fast = _fast_check().is_valid(raw)
+        except (ValueError, TypeError, OverflowError):
+            continue  # the loader falls back to jsonschema for these
+        assert fast == python.is_valid(raw), raw
