@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import os
 import random
-import re
 from collections.abc import Sequence
 from typing import Any, Protocol
 
@@ -22,7 +21,7 @@ from conformance.core.limits import SAXON_OPTIMIZATION
 
 from ._sandbox import NOW, RANDOM, SEED
 from ._source import CF_NS
-from ._trace import first_source, last_label, trace_variant
+from ._trace import explain_saxon, first_source, last_label, trace_variant
 
 
 class Engine(Protocol):
@@ -141,9 +140,6 @@ def _saxon_error() -> type[Exception]:
     return error
 
 
-_LINE = re.compile(r"on line (\d+)")
-
-
 def document_text(document: etree._ElementTree) -> str:
     """The document as text for Saxon: root element plus top-level comments/PIs, never a DTD."""
     root = document.getroot()
@@ -189,12 +185,8 @@ class SaxonEngine:
         try:
             return compiler.compile_stylesheet(stylesheet_text=text)
         except self.error as exc:
-            message = str(exc)
-            lines = [int(n) for n in _LINE.findall(message)]
-            where = first_source(self.xslt, lines)
-            raise SpecError(
-                f"rule set does not compile: {' '.join(message.split())}", location=where
-            ) from exc
+            message, where = explain_saxon(self.xslt, str(exc))
+            raise SpecError(f"rule set does not compile: {message}", location=where) from exc
 
     def parse(self, text: str, name: str) -> Any:
         """A Saxon tree for `text`; PayloadError when Saxon cannot read it."""
@@ -230,5 +222,7 @@ class SaxonEngine:
             self._traced.transform_to_string(xdm_node=node)
         except self.error:
             messages = self._traced.get_xsl_messages()
-            rule = last_label(str(item) for item in messages) if messages is not None else None
+            # The text of each message, not its serialisation (which escapes the `<rule>` of a label).
+            texts = (getattr(item, "string_value", None) or str(item) for item in messages or ())
+            rule = last_label(texts) if messages is not None else None
         return _rule_error(message, name, rule)

@@ -38,11 +38,21 @@ from ._xpath import is_absolute, may_match_attributes
 SVRL_NS = "http://purl.oclc.org/dsdl/svrl"
 XS_NS = "http://www.w3.org/2001/XMLSchema"
 # Bump when the generated XSLT changes: old disk-cache entries then stop matching.
-TRANSLATOR_VERSION = "6"
+TRANSLATOR_VERSION = "7"
 
 _RESERVED = {"xsl": XSL_NS, "svrl": SVRL_NS, "cfs": CF_NS, "cfxs": XS_NS}
+# Bound for the XPath 2/3 bindings whether or not the rule set declares it, as SchXslt and the
+# ISO skeleton do: published rule sets (XRechnung) write `xs:decimal(...)` and `as="xs:boolean"`
+# without an `ns` for it. A rule set's own `ns prefix="xs"` still wins.
+_XPATH2_DEFAULTS = {"xs": XS_NS}
 # On generated instructions: the Schematron source they came from, for errors (`_trace.py`).
 SOURCE_LABEL = f"{{{CF_NS}}}src"
+# On the instructions inside copied XSLT (a function's body): their own place in the source, so that
+# an error names the line of the instruction, not only that of the function. Apart from SOURCE_LABEL,
+# which the traced variant of a sheet announces: a rule's failure is still reported as the rule's.
+SOURCE_PLACE = f"{{{CF_NS}}}at"
+# How the label of a pattern's walk starts: coarser than the labels of the rules it walks to.
+PATTERN_LABEL = "pattern "
 # On SVRL results: the index of the rule (fired-rule) or assertion (failed-assert,
 # successful-report) in the metadata, which the reader (`_compiled.py`) maps back.
 RULE_ATTR = f"{{{CF_NS}}}r"
@@ -110,6 +120,9 @@ class _Translator:
             for prefix, uri in element.nsmap.items():
                 if prefix and prefix not in nsmap and prefix not in _RESERVED:
                     nsmap[prefix] = uri
+        if not self.xslt1:
+            for prefix, uri in _XPATH2_DEFAULTS.items():
+                nsmap.setdefault(prefix, uri)
         nsmap.update(_RESERVED)
         return nsmap
 
@@ -118,6 +131,8 @@ class _Translator:
         nsmap = self.nsmap()
         sheet = etree.Element(_x("stylesheet"), nsmap=nsmap)
         sheet.set("version", self.version)
+        # The last resort of an error that no instruction of its own explains: the schema file.
+        sheet.set(SOURCE_LABEL, f"schema at {where(plan.schema)}")
         if self.xslt1:
             sheet.set(
                 "exclude-result-prefixes",
@@ -157,15 +172,20 @@ class _Translator:
             if name is not None:
                 active.set("name", _avt(" ".join("".join(name.itertext()).split())))
             count = len(pattern.rules)
+            if not count:
+                # A pattern of lets only (XRechnung's "variable-pattern"): its variables are global,
+                # there is nothing to walk, and an empty union would not compile.
+                continue
+            label = f"{PATTERN_LABEL}{pattern.id + ' ' if pattern.id else ''}at {where(pattern.element)}"
             if all(is_absolute(r.context) for r in pattern.rules):
                 # Every context is an absolute path: select the nodes they match directly (in
                 # document order, as the walk would visit them) instead of walking the whole
                 # tree. First-match-wins still holds: each node goes to its best template.
                 union = " | ".join(f"({r.context})" for r in pattern.rules)
-                _sub(out, _x("apply-templates"), select=union, mode=mode)
+                _sub(out, _x("apply-templates"), select=union, mode=mode).set(SOURCE_LABEL, label)
                 walk = ""
             else:
-                _sub(out, _x("apply-templates"), select="/", mode=mode)
+                _sub(out, _x("apply-templates"), select="/", mode=mode).set(SOURCE_LABEL, label)
                 walk = "@*|*" if any(may_match_attributes(r.context) for r in pattern.rules) else "*"
             for rule in pattern.rules:
                 self._rule(sheet, rule, pattern.id, pattern.index, mode, 1000 + count - rule.index, walk)
@@ -195,7 +215,7 @@ class _Translator:
         """The 'file:line <element>' of the Schematron source a generated element came from."""
         node: etree._Element | None = element
         while node is not None:
-            label = node.get(SOURCE_LABEL)
+            label = node.get(SOURCE_PLACE) or node.get(SOURCE_LABEL)
             if label is not None and " at " in label:
                 return label.rsplit(" at ", 1)[1]
             node = node.getparent()
@@ -368,9 +388,14 @@ class _Translator:
 
 def _copy(element: etree._Element) -> etree._Element:
     clone: etree._Element = etree.fromstring(etree.tostring(element))
-    for node in clone.iter():
-        if isinstance(node.tag, str) and FILE_ATTR in node.attrib:
+    # Serialising and parsing again keeps the tree's shape: nodes pair up in document order.
+    for node, original in zip(clone.iter(), element.iter(), strict=False):
+        if not isinstance(node.tag, str):
+            continue
+        if FILE_ATTR in node.attrib:
             del node.attrib[FILE_ATTR]
+        if node is not clone and etree.QName(node).namespace == XSL_NS:
+            node.set(SOURCE_PLACE, f"xsl:{etree.QName(node).localname} at {where(original)}")
     # Copied XSLT says where it came from (for errors); a literal result element must not, as
     # its attributes are copied to the output.
     if etree.QName(clone).namespace == XSL_NS and SOURCE_LABEL not in clone.attrib:
