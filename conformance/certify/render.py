@@ -5,6 +5,10 @@ QR code carries the certificate id and the SHA-256 of its JCS bytes, so whoever 
 that the signed file they verify is the one printed. Output depends on the certificate alone
 (no clock, no randomness), so the same certificate always renders to the same bytes. Everything
 from the certificate is escaped (autoescape), the CSS is inline and nothing is fetched.
+
+A self-tested certificate carries its self-test mark in the verdict's own style and place: a reader
+must not take the vendor's own declaration for a third party's, so it is no footnote. Text that
+reads the same in both languages is printed once (`reports.bilingual.lines`).
 """
 
 from __future__ import annotations
@@ -19,17 +23,20 @@ from markupsafe import Markup
 from conformance.certify import signed_file
 from conformance.certify.certificate import SCHEMA, certificate_hash
 from conformance.core.errors import UsageError
+from conformance.reports.bilingual import lines
 
 LANGUAGES = {"zh": ("zh",), "en": ("en",), "both": ("zh", "en")}
 
 
 @cache
 def _environment() -> Environment:
-    return Environment(
+    env = Environment(
         loader=PackageLoader("conformance.certify", "templates"),
         autoescape=select_autoescape(enabled_extensions=("html", "j2"), default=True),
         undefined=StrictUndefined, trim_blocks=True, lstrip_blocks=True, keep_trailing_newline=True,
     )
+    env.filters["bilingual"] = lines
+    return env
 
 
 def qr_text(certificate: dict[str, Any]) -> str:

@@ -11,6 +11,10 @@ pick Simplified Chinese glyphs, and the font stack names CJK fonts first.
 Large runs stay usable: per-payload details are given for the first `DETAIL_LIMIT` payloads with
 findings (at most `FINDING_LIMIT` findings each), the payload inventory with hashes lists at most
 `INVENTORY_LIMIT` payloads, and the page says what it left out; results.json has everything.
+
+A run that did not pass opens with what to fix first (`fix_first`): processing errors, then the
+failing requirements worst first, each linked to its row and to its first failing payload below.
+Text that reads the same in both languages is printed once (`bilingual.lines`).
 """
 
 from __future__ import annotations
@@ -26,6 +30,8 @@ from markupsafe import Markup
 from conformance.core.printable import printable
 from conformance.records.cases import describe_location
 from conformance.records.record import RunRecord
+from conformance.reports.bilingual import lines
+from conformance.reports.fix_first import fix_first
 
 DETAIL_LIMIT = 500
 FINDING_LIMIT = 50
@@ -67,6 +73,7 @@ def _template() -> Template:
         keep_trailing_newline=True,
     )
     env.filters["location"] = describe_location
+    env.filters["bilingual"] = lines
     return env.get_template("report.html.j2")
 
 
@@ -96,6 +103,8 @@ def _context(record: RunRecord) -> dict[str, Any]:
         "outcomes": OUTCOME_LABELS,
         "levels": LEVEL_LABELS,
         "details": details,
+        "detailed": {d["index"] for d in details},
+        "fix_first": fix_first(record),
         "with_findings": with_findings,
         "inventory": record.payloads[:INVENTORY_LIMIT],
         "limits": {"detail": DETAIL_LIMIT, "finding": FINDING_LIMIT, "inventory": INVENTORY_LIMIT},

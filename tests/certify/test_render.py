@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import copy
 import re
 import uuid
 from typing import Any
 
+import lxml.html
 import pytest
 
 from conformance.certify import signed_file
@@ -17,6 +19,7 @@ from tests.certify.builders import CONFORMANT, NOW, issuer_key, results_bytes
 
 FIXED = uuid.UUID("0b3a5c1e-8d2f-4c6a-9e1b-7f0d2a4c6e8b")
 SCRIPT = "<script>alert(1)</script>"
+SELF_TEST_EN = "Self-test: issued by the vendor itself, not a third party"
 
 
 def _signed(subject: Subject | None = None, **options: Any) -> signed_file.Signed:
@@ -90,3 +93,60 @@ def test_a_file_that_is_not_a_certificate_is_not_rendered() -> None:
     signed = signed_file.Signed("certificate", {"format": "something else"}, {})
     with pytest.raises(UsageError, match="not a valid certificate"):
         render_html(signed)
+
+
+def _css_rules(html: str) -> list[tuple[list[str], str]]:
+    style = re.sub(r"/\*.*?\*/", "", lxml.html.fromstring(html).xpath("//style")[0].text, flags=re.DOTALL)
+    return [([s.strip() for s in selectors.split(",")], body)
+            for selectors, body in re.findall(r"([^{}]+)\{([^}]*)\}", style)]
+
+
+def test_self_test_mark_is_as_prominent_as_the_verdict() -> None:
+    html = render_html(_signed())
+    root = lxml.html.fromstring(html)
+    (verdict,) = root.xpath("//*[@id='verdict']")
+    (mark,) = root.xpath("//*[@id='self-test']")
+    # Same element, same class of size, same place: side by side in the header, not a footnote.
+    assert verdict.tag == mark.tag == "div"
+    assert "mark" in verdict.get("class").split() and "mark" in mark.get("class").split()
+    assert mark.getparent() is verdict.getparent() and mark.getprevious() is verdict
+    assert verdict.getparent().getparent().tag == "header"
+    assert "自测" in mark.text_content() and SELF_TEST_EN in mark.text_content()
+    # The size comes from `.mark` alone: nothing makes the self-test mark smaller or fainter.
+    rules = _css_rules(html)
+    assert any(".mark" in selectors and "font-size: 14pt" in body for selectors, body in rules)
+    for selectors, body in rules:
+        if any("self-test" in s for s in selectors):
+            assert not re.search(r"font-size|font-weight|opacity|display", body), body
+    assert not root.xpath("//*[contains(@class, 'note') and contains(., '自测')]")
+
+
+def test_self_test_mark_in_one_language() -> None:
+    signed = _signed()
+    zh = lxml.html.fromstring(render_html(signed, lang="zh")).xpath("//*[@id='self-test']")[0]
+    en = lxml.html.fromstring(render_html(signed, lang="en")).xpath("//*[@id='self-test']")[0]
+    assert zh.text_content().startswith("自测") and "Self-test" not in zh.text_content()
+    assert en.text_content() == SELF_TEST_EN
+
+
+def test_third_party_certificate_has_no_self_test_mark() -> None:
+    root = lxml.html.fromstring(render_html(_signed(self_test=False)))
+    assert not root.xpath("//*[@id='self-test']")
+    assert "Third-party tested" in root.xpath("//header/*[@class='mode']")[0].text_content()
+
+
+def test_text_that_reads_the_same_is_printed_once() -> None:
+    signed = _signed()
+    content = copy.deepcopy(signed.content)
+    content["scope"]["standard"]["title"] = {"zh": "", "en": "Exchange envelope"}
+    content["scope"]["classes"][0]["title"] = {"zh": "核心", "en": "核心"}
+    html = render_html(signed_file.Signed(signed.member, content, signed.jws))
+    root = lxml.html.fromstring(html)
+    assert root.text_content().count("Exchange envelope") == 1
+    (title,) = root.xpath("//span[text()='Exchange envelope']")
+    assert (title.get("lang"), title.get("class")) == ("en", "same")
+    (klass,) = root.xpath("//span[text()='核心']")
+    assert (klass.get("lang"), klass.get("class")) == ("zh-Hans", "same")
+    # In one language, a blank member falls back to the other instead of printing nothing.
+    zh = lxml.html.fromstring(render_html(signed_file.Signed(signed.member, content, signed.jws), lang="zh"))
+    assert zh.xpath("//span[text()='Exchange envelope']")[0].get("lang") == "en"

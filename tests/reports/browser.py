@@ -156,6 +156,33 @@ def inspect_page(html_path: Path, *, zh_selector: str, verdict_selector: str = "
                           screenshot=screenshot)
 
 
+def evaluate(html_path: Path, script: str, *, width: int = 1280, height: int = 900) -> object:
+    """The value of the JavaScript function `script` run on `html_path` laid out `width` pixels wide.
+
+    Served on loopback like `inspect_page`, with every other request refused: for layout questions
+    (does an element wrap, how large is it) that `inspect_page` does not answer.
+    """
+    from playwright.sync_api import Route, sync_playwright
+
+    _require_chromium()
+    with serve_one_file(html_path) as (url, _), sync_playwright() as pw:
+        browser = pw.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
+        try:
+            page = browser.new_page(viewport={"width": width, "height": height}, locale="zh-CN")
+
+            def only_the_page(route: Route) -> None:
+                if route.request.url == url:
+                    route.continue_()
+                else:
+                    route.abort()
+
+            page.route("**/*", only_the_page)
+            page.goto(url, wait_until="load")
+            return page.evaluate(script)
+        finally:
+            browser.close()
+
+
 def open_from_disk(html_path: Path) -> list[str]:
     """Console errors of `html_path` opened from `file://` as a reader would: no DevTools, no routes."""
     from playwright.sync_api import sync_playwright

@@ -7,12 +7,23 @@ from typing import Any
 
 from conformance.reports.html import VERDICT_LABELS, html_report
 from tests.conftest import REPO
-from tests.reports.browser import inspect_page, open_from_disk, requires_chromium
+from tests.reports.browser import evaluate, inspect_page, open_from_disk, requires_chromium
 from tests.reports.conftest import as_record
 
 SCREENSHOT = REPO / "reports" / "browser" / "report.png"
 ZH_VERDICT = "#verdict .verdict-text [lang='zh-Hans']"
 CJK_FONTS = ("CJK", "Noto Sans SC", "Source Han Sans")
+
+# Every requirement id laid out on more than one line (an inline box with more than one rectangle,
+# or taller than one line of its own text), with the number of ids looked at.
+WRAPPED_IDS = """() => {
+  const ids = [...document.querySelectorAll('.req-id')];
+  const wrapped = ids.filter(e => {
+    const line = parseFloat(getComputedStyle(e).lineHeight);
+    return e.getClientRects().length !== 1 || e.getBoundingClientRect().height > line * 1.5;
+  }).map(e => e.textContent);
+  return {count: ids.length, wrapped: wrapped};
+}"""
 
 pytestmark = requires_chromium
 
@@ -86,3 +97,23 @@ def test_browser_tests_cannot_be_skipped_in_ci(monkeypatch: Any, pytester: Any) 
     result = pytester.runpytest_subprocess("-p", "no:cacheprovider", "-p", "no:xdist")
     result.assert_outcomes(failed=1)
     result.stdout.fnmatch_lines(["*CI is set, so the browser tests fail rather than skip*"])
+
+
+def test_requirement_ids_do_not_wrap(failing_document: dict[str, Any], tmp_path: Path) -> None:
+    # On a phone's width the tables are squeezed hardest; an id must still stay on one line.
+    page = render(failing_document, tmp_path / "report.html")
+    for width in (360, 1280):
+        seen = evaluate(page, WRAPPED_IDS, width=width)
+        assert isinstance(seen, dict)
+        assert seen["count"] > 50 and seen["wrapped"] == [], (width, seen["wrapped"][:5])
+
+
+def test_the_wrap_check_sees_a_wrapped_id(tmp_path: Path) -> None:
+    # Without nowrap the same id in a narrow cell breaks at its hyphen, and the check says so.
+    page = tmp_path / "wrapped.html"
+    page.write_text('<!DOCTYPE html><html lang="en"><body style="line-height: 1.5">'
+                    '<table><tr><td style="width: 1px"><code class="req-id">EXC-001</code></td>'
+                    '<td>a long statement that takes the room of the table</td></tr></table></body></html>',
+                    encoding="utf-8")
+    seen = evaluate(page, WRAPPED_IDS, width=360)
+    assert seen == {"count": 1, "wrapped": ["EXC-001"]}
