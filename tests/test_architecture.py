@@ -159,6 +159,11 @@ PUBLIC_API: dict[str, list[str]] = {
         "RuleError", "Severity", "SpecError", "Standard", "StandardNotFound", "Text", "UsageError",
         "Verdict", "__version__", "catalog", "load_standard", "session", "validate",
     ],
+    "conformance.authoring.describe": [
+        "CHECK_SAMPLES", "CodeListUse", "Field", "FieldCheck", "FieldKind", "Limits",
+        "MessageTypeDescription", "Sample", "as_json", "describe_message_type", "field_path", "render",
+        "structure",
+    ],
     "conformance.authoring.importer": [
         "CLASS_ID", "ImportPlan", "Root", "import_standard", "parse_root", "plan_import",
         "temporary_standard", "write_bundle",

@@ -173,8 +173,7 @@ def _certified_classes(results: RunRecord, wanted: str | None) -> tuple[str, lis
         raise IssueRefused(f"class {class_id!r} was not in scope of the run "
                            f"(in scope: {', '.join(by_id) or 'none'})")
     if class_id == results.class_id and results.verdict is not Verdict.CONFORMANT:
-        raise IssueRefused(f"the verdict against class {class_id!r} is {results.verdict.value}, "
-                           "not conformant")
+        raise IssueRefused(_not_conformant(results, by_id[class_id]))
     closure: set[str] = set()
     pending = [class_id]
     while pending:
@@ -187,10 +186,33 @@ def _certified_classes(results: RunRecord, wanted: str | None) -> tuple[str, lis
         pending.extend(by_id[current].builds_on)
     for cid in sorted(closure):
         if by_id[cid].verdict is not Verdict.CONFORMANT:
-            raise IssueRefused(f"the verdict against class {cid!r} is {by_id[cid].verdict.value}, "
-                               "not conformant")
+            raise IssueRefused(_not_conformant(results, by_id[cid], certified=class_id))
     ordered = [c for c in results.classes if c.id in closure and c.id != class_id]
     return class_id, [*ordered, by_id[class_id]]
+
+
+def _not_conformant(results: RunRecord, cls: ClassRecord, certified: str | None = None) -> str:
+    """Why the run does not support a certificate for `cls`, in plain words."""
+    summary = results.summary
+    if cls.verdict is Verdict.NOT_CONFORMANT:
+        said = f"the run is not conformant to class {cls.id!r}"
+    else:
+        said = f"conformance to class {cls.id!r} could not be decided (processing errors)"
+    if certified is not None and certified != cls.id:
+        said += f", on which class {certified!r} builds"
+    if cls.id == results.class_id:
+        parts = []
+        if summary.not_conformant:
+            parts.append(f"{summary.not_conformant} of {summary.payloads} payloads failed")
+        if summary.error:
+            parts.append(f"{summary.error} of {summary.payloads} payloads could not be checked")
+        said += (": " + ", ".join(parts)) if parts else ""
+    failing = [r.id for r in results.requirements if r.level is Level.MUST and r.id in cls.requirements
+               and r.outcome not in _ACCEPTED]
+    if failing:
+        shown = ", ".join(failing[:5]) + (f" and {len(failing) - 5} more" if len(failing) > 5 else "")
+        said += f" (MUST requirements not passed: {shown})"
+    return said + "; a certificate needs every mandatory requirement of the class passed"
 
 
 def _must_requirements_hold(results: RunRecord, cls: ClassRecord) -> list[RequirementRecord]:

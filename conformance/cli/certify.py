@@ -20,6 +20,7 @@ Exit codes of `conform certificate` (each answer its own, so that scripts can te
 from __future__ import annotations
 
 import functools
+import json
 import os
 import stat
 from collections.abc import Callable
@@ -44,8 +45,8 @@ from conformance.certify.revocation import (
     revoke,
 )
 from conformance.certify.revocation_state import record_seen
-from conformance.certify.timestamps import parse_time
-from conformance.certify.verification import Status, certificate_id, load_certificate, verify
+from conformance.certify.timestamps import format_time, parse_time
+from conformance.certify.verification import Status, Verification, certificate_id, load_certificate, verify
 from conformance.cli.common import EXIT_NOT_CONFORMANT, EXIT_OK, EXIT_USAGE, say, tool_errors
 from conformance.core.errors import (
     IssueRefused,
@@ -54,6 +55,7 @@ from conformance.core.errors import (
     StaleRevocations,
     UntrustedRevocations,
 )
+from conformance.core.printable import json_text
 from conformance.trust.keys import generate_keys, key_id, load_private_key, load_public_key, write_new
 
 F = TypeVar("F", bound=Callable[..., Any])
@@ -238,9 +240,12 @@ def certificate_issue(results: Path, key_path: Path, issuer: str, class_id: str 
               help="Refuse a revocation list issued longer than AGE (90s, 30m, 12h, 7d) before the "
                    "verification time (exit code 9).")
 @click.option("--at", "at", metavar="DATE", help="Verify as of this date or time (default: now, UTC).")
+@click.option("--format", "output_format", type=click.Choice(["text", "json"]), default="text",
+              show_default=True, help="json: one document with the answer, each check and its outcome, "
+              "and what the certificate states (exit codes as for text).")
 @tool_errors
 def certificate_verify(cert: Path, key_path: Path, revocations_path: Path | None, state_path: Path | None,
-                       min_sequence: int, max_age: str | None, at: str | None) -> None:
+                       min_sequence: int, max_age: str | None, at: str | None, output_format: str) -> None:
     """Verify a certificate: signature, issuer key, validity period, revocation.
 
     A revocation list is trusted only when the issuer's key signed it, it is not past its
@@ -265,7 +270,10 @@ def certificate_verify(cert: Path, key_path: Path, revocations_path: Path | None
         except UntrustedRevocations as exc:
             revocations = exc
     result = verify(signed, key, at=moment, revocations=revocations)
-    if result.valid and result.certificate is not None:
+    if output_format == "json":
+        document = verification_document(cert, result, at=moment, revocations_checked=revocations is not None)
+        click.echo(json_text(json.dumps(document, ensure_ascii=False, indent=2)))
+    elif result.valid and result.certificate is not None:
         c = result.certificate
         subject = "/".join(c["subject"][k] for k in ("organisation", "product", "version"))
         say(f"VALID: {c['id']}: {subject} conforms to {c['scope']['standard']['id']} "
@@ -274,6 +282,60 @@ def certificate_verify(cert: Path, key_path: Path, revocations_path: Path | None
     else:
         say(f"{_LABELS[result.status]}: {cert}: {result.message}")
     raise click.exceptions.Exit(EXIT_CODES[result.status])
+
+
+VERIFICATION_FORMAT = "egov-conformance/certificate-verification"
+VERIFICATION_FORMAT_VERSION = "1.0"
+# The checks of a verification, in the order they run (certify/verification.py).
+_CHECKS = ("issuer-key", "signature", "revocation", "validity-period")
+
+
+def _outcomes(result: Verification, at: datetime, revocations_checked: bool) -> list[dict[str, str]]:
+    """Each check of `result` with its outcome: passed, failed, or not-checked (an earlier check
+    failed, or no revocation list was given)."""
+    status = result.status
+    outcome = dict.fromkeys(_CHECKS, "not-checked")
+    if status is Status.WRONG_KEY:
+        outcome["issuer-key"] = "failed"
+    elif status is Status.TAMPERED:
+        outcome.update({"issuer-key": "passed", "signature": "failed"})
+    else:
+        outcome.update({"issuer-key": "passed", "signature": "passed"})
+        if revocations_checked:
+            outcome["revocation"] = "failed" if status in _REVOCATION_FAILURES else "passed"
+        certificate = result.certificate or {}
+        if "issued" in certificate and "expires" in certificate:
+            # Dates of a certificate whose signature held: true even when revocation decided first.
+            inside = parse_time(certificate["issued"]) <= at < parse_time(certificate["expires"])
+            outcome["validity-period"] = "passed" if inside else "failed"
+    return [{"check": name, "outcome": outcome[name]} for name in _CHECKS]
+
+
+_REVOCATION_FAILURES = frozenset({Status.REVOKED, Status.UNTRUSTED_REVOCATIONS, Status.STALE_REVOCATIONS,
+                                  Status.ROLLED_BACK_REVOCATIONS})
+
+
+def verification_document(cert: Path, result: Verification, *, at: datetime,
+                          revocations_checked: bool) -> dict[str, Any]:
+    """The JSON answer of `conform certificate verify --format json`."""
+    c = result.certificate
+    stated: dict[str, Any] | None = None
+    if c is not None:
+        stated = {
+            "id": c["id"], "subject": c["subject"],
+            "standard": {"id": c["scope"]["standard"]["id"], "version": c["scope"]["standard"]["version"]},
+            "class": c["scope"]["class"], "role": c["scope"].get("role"),
+            "issuer": c["issuer"], "issued": c["issued"], "expires": c["expires"],
+            "self-test": c.get("self-test"),
+        }
+    return {
+        "format": VERIFICATION_FORMAT, "format-version": VERIFICATION_FORMAT_VERSION,
+        "file": str(cert), "verified-at": format_time(at),
+        "valid": result.valid, "status": result.status.value, "exit-code": EXIT_CODES[result.status],
+        "message": result.message,
+        "checks": _outcomes(result, at, revocations_checked),
+        "certificate": stated,
+    }
 
 
 _next_update_days = click.option(

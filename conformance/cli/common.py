@@ -25,14 +25,50 @@ standards_path_option = click.option(
 )
 
 
+# conformance.execution.executors.AUTO_JOBS, without importing the engine: click converts the default
+# while parsing a line to complete it (tests/cli/test_validate.py checks that the two agree).
+AUTO_JOBS = 0
+
+
+class JobsType(click.ParamType):
+    """`auto` or an integer of at least 1; `auto` becomes the execution layer's AUTO_JOBS."""
+
+    name = "jobs"
+
+    def get_metavar(self, param: click.Parameter, ctx: click.Context | None = None) -> str:
+        return "N|auto"
+
+    def convert(self, value: Any, param: click.Parameter | None, ctx: click.Context | None) -> int:
+        text = str(value).strip().lower()
+        if text == "auto":
+            return AUTO_JOBS
+        # Bounded before int(): 5,000 digits would be a ValueError from CPython's digit limit.
+        number = int(text) if text.isdecimal() and text.isascii() and len(text) <= 9 else 0
+        if number < 1:
+            shown = repr(str(value)[:24]) + ("..." if len(str(value)) > 24 else "")
+            self.fail(f"{shown} is not 'auto' or a whole number of at least 1", param, ctx)
+        return number
+
+
+JOBS = JobsType()
+
+
+def jobs_option(func: F) -> F:
+    """`--jobs N|auto` (validate, run): worker processes, never more than the CPUs or the payloads."""
+    return click.option(
+        "--jobs", "-j", type=JOBS, default="auto", show_default=True,
+        help="Worker processes validating payloads. auto: one per CPU available to this process. "
+             "Never more than the CPUs or the payloads, whatever is asked.")(func)
+
+
 def budget_options(func: F) -> F:
     """`--timeout` and `--max-memory`: the per-payload budgets of the supervisor (validate, run)."""
     func = click.option(
         "--max-memory", type=click.IntRange(min=0), default=WORKER_MAX_MIB, show_default=True,
         metavar="MiB",
         help="Resident memory budget of each worker process; the payload that crosses it is "
-             "stopped and reported as a processing error. 0: no limit. With --timeout 0 and "
-             "--max-memory 0, one job validates in this process, unsupervised.")(func)
+             "stopped and reported as a processing error. 0: no limit. With --timeout 0, "
+             "--max-memory 0 and --jobs 1, payloads are validated in this process, unsupervised.")(func)
     return click.option(
         "--timeout", type=click.FloatRange(min=0), default=PAYLOAD_SECONDS, show_default=True,
         metavar="SECONDS",

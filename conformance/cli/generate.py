@@ -1,4 +1,7 @@
-"""`conform generate STANDARD[@VERSION] --out DIR`"""
+"""`conform generate STANDARD[@VERSION] --out DIR`
+
+Jinja2 and the engine are imported when the command runs: shell completion loads this module.
+"""
 
 from __future__ import annotations
 
@@ -6,16 +9,13 @@ from pathlib import Path
 
 import click
 
-from conformance import api
 from conformance.cli.common import say, standards_path_option, tool_errors
-from conformance.runs import SUITE_MANIFEST
-from conformance.runs.orchestrate import output_folder
-from conformance.runs.suite import generate_suite
+from conformance.cli.completion import complete_class, complete_standard_ref
 
 
 @click.command()
-@click.argument("standard", metavar="STANDARD[@VERSION]")
-@click.option("--class", "-c", "class_id", metavar="CLASS",
+@click.argument("standard", metavar="STANDARD[@VERSION]", shell_complete=complete_standard_ref)
+@click.option("--class", "-c", "class_id", metavar="CLASS", shell_complete=complete_class,
               help="Conformance class (default: the standard's default class).")
 @click.option("--out", "-o", required=True, type=click.Path(file_okay=False, path_type=Path),
               help="Folder for the suite (created; an existing suite there is replaced whole; a folder "
@@ -31,6 +31,11 @@ def generate(standard: str, class_id: str | None, out: Path, payloads: tuple[str
     Run it with `pytest DIR --conformance-payloads PATH` (a folder, glob or manifest), or bind
     the payloads now with --payloads and run plain `pytest DIR`.
     """
+    from conformance import api
+    from conformance.runs import SUITE_MANIFEST
+    from conformance.runs.orchestrate import output_folder
+    from conformance.runs.suite import generate_suite
+
     loaded = api.load_standard(standard, standards_path=standards_path or None)
     # Generated beside OUT and swapped in whole: a concurrent `generate` is refused, an existing
     # suite is replaced without leaving old modules beside new ones, other files are never touched.

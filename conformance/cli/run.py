@@ -14,13 +14,17 @@ from conformance.cli.common import (
     EXIT_NOT_CONFORMANT,
     EXIT_OK,
     budget_options,
+    jobs_option,
     say,
     standards_path_option,
     tool_errors,
 )
+from conformance.cli.completion import complete_standard_ref
 from conformance.core.errors import UsageError
 from conformance.core.events import PayloadValidated, RunEvent, RunStarted
+from conformance.core.findings import Verdict
 from conformance.records.run_results import Subject
+from conformance.reports.labels import label, verdict_label
 from conformance.runs.orchestrate import certify_run, run_output, run_suite
 
 # 128 + SIGINT, what a shell reports for a command stopped by Ctrl-C.
@@ -33,8 +37,9 @@ class Progress:
     A plugin of the run's pytest session, fed by the `pytest_conformance_event` hook.
     """
 
-    def __init__(self, stream: TextIO) -> None:
+    def __init__(self, stream: TextIO, lang: str = "en") -> None:
         self.stream = stream
+        self.lang = lang
         self.tty = stream.isatty()
         self._bar: Any = None
         self._shown = 0
@@ -52,7 +57,8 @@ class Progress:
     def update(self, done: int, total: int) -> None:
         if self.tty:
             if self._bar is None:
-                self._bar = click.progressbar(length=total, label="validating", file=self.stream)
+                self._bar = click.progressbar(length=total, label=label("validating", self.lang),
+                                              file=self.stream)
                 self._bar.__enter__()
             self._bar.update(done - self._shown)
             self._shown = done
@@ -60,13 +66,13 @@ class Progress:
                 self._bar.__exit__(None, None, None)
             return
         if done >= self._next_line or done == total:
-            self.stream.write(f"validated {done}/{total} payloads\n")
+            self.stream.write(label("validated", self.lang, done=done, total=total) + "\n")
             self.stream.flush()
             self._next_line = done + max(1, total // 10)
 
 
 @click.command()
-@click.argument("standard", metavar="STANDARD[@VERSION]")
+@click.argument("standard", metavar="STANDARD[@VERSION]", shell_complete=complete_standard_ref)
 @click.option(
     "--payloads",
     "-p",
@@ -92,14 +98,7 @@ class Progress:
     show_default=True,
     help="Folder for the suite, the results and every report.",
 )
-@click.option(
-    "--jobs",
-    "-j",
-    type=click.IntRange(min=1),
-    default=1,
-    show_default=True,
-    help="Processes validating payloads.",
-)
+@jobs_option
 @budget_options
 @click.option(
     "--key",
@@ -110,6 +109,8 @@ class Progress:
 )
 @click.option("--issuer", default="self-test (egov-conformance)", show_default=True,
               help="Issuer name written in the certificate.")
+@click.option("--lang", type=click.Choice(["en", "zh"]), default="en", show_default=True,
+              help="Language of the summary: statements, messages and every label.")
 @standards_path_option
 @tool_errors
 def run(
@@ -123,6 +124,7 @@ def run(
     max_memory: int,
     key_path: Path | None,
     issuer: str,
+    lang: str,
     standards_path: tuple[str, ...],
 ) -> None:
     """Generate the suite, run it on the payloads and write every report, in one command.
@@ -147,9 +149,13 @@ def run(
                 jobs=jobs,
                 timeout=timeout,
                 max_memory=max_memory,
-                progress=Progress(sys.stderr),
-                pytest_args=["-q", "--tb=no", "-rfE"],
+                progress=Progress(sys.stderr, lang),
+                # The plugin's conformance summary names every failure by requirement, with where
+                # and why: pytest's own list of FAILED/ERROR test ids and its warnings summary
+                # (SHOULD failures) would only repeat it less usefully. Exit codes are pytest's.
+                pytest_args=["-q", "--tb=no", "-rN", "--disable-warnings"],
                 shown_as=folder.out,
+                lang=lang,
             )
             if outcome.pytest_exit not in (0, 1):
                 # No verdict is printed for a run that did not run to its end: it would not be one.
@@ -163,15 +169,17 @@ def run(
             folder.commit()
     except KeyboardInterrupt:
         # One line, no traceback; the run's partial folder is gone and OUT is as it was.
-        say(f"conform: interrupted: {out} is left as the previous run left it", err=True)
+        say(label("interrupted", lang, folder=out), err=True)
         raise click.exceptions.Exit(EXIT_INTERRUPTED) from None
-    say(f"verdict for class {document['class']}: {document['verdict']}")
-    say(f"results and reports in {out}: results.json junit.xml earl.jsonld report.html")
+    verdict = verdict_label(Verdict(document["verdict"]), lang)
+    say(label("run-verdict", lang, klass=document["class"], verdict=verdict))
+    say(label("run-reports", lang, folder=out, files="results.json junit.xml earl.jsonld report.html"))
     if issued is None:
-        say("no certificate: the class did not pass")
+        say(label("no-certificate", lang))
         raise click.exceptions.Exit(EXIT_NOT_CONFORMANT)
     certificate, html = folder.final(issued.path), folder.final(issued.html)
     public_key = folder.final(issued.public_key) if issued.self_signed_key else issued.public_key
-    say(f"certificate: {certificate} (printable: {html})")
-    say(f"verify with: conform certificate verify {certificate} --issuer-key {public_key}")
+    say(label("certificate", lang, path=certificate, html=html))
+    say(label("verify-with", lang,
+              command=f"conform certificate verify {certificate} --issuer-key {public_key}"))
     raise click.exceptions.Exit(EXIT_OK)

@@ -1,8 +1,9 @@
-"""`conform standards list`, `conform standards show ID[@VERSION]` and `conform standards import`."""
+"""`conform standards list`, `show ID[@VERSION]`, `example ID[@VERSION]` and `import`."""
 
 from __future__ import annotations
 
 import json
+import sys
 from pathlib import Path
 from typing import Any
 
@@ -11,7 +12,9 @@ import click
 from conformance import api
 from conformance.authoring.importer import import_standard, parse_root
 from conformance.cli.common import EXIT_USAGE, echo_notes, say, standards_path_option, tool_errors
-from conformance.core.printable import json_text
+from conformance.cli.completion import complete_standard_ref
+from conformance.core.errors import UsageError
+from conformance.core.printable import json_text, terminal
 from conformance.standard.model import CheckKind, Standard
 from conformance.validation.checks import get_check
 
@@ -53,16 +56,33 @@ def _summary(s: Standard) -> dict[str, Any]:
 
 
 @standards.command("show")
-@click.argument("ref", metavar="ID[@VERSION]")
+@click.argument("ref", metavar="ID[@VERSION]", shell_complete=complete_standard_ref)
 @click.option("--format", "-f", "output_format", type=click.Choice(["text", "json"]), default="text")
 @click.option("--lang", type=click.Choice(["en", "zh"]), default="en")
+@click.option("--codes", is_flag=True, help="Print every value of each code list (default: the first few).")
+@click.option("--depth", type=click.IntRange(1, 64), default=12, show_default=True,
+              help="How many levels of the document structure to show.")
 @standards_path_option
 @tool_errors
-def show(ref: str, output_format: str, lang: str, standards_path: tuple[str, ...]) -> None:
-    """Show a standard: lifecycle, message types, conformance classes and requirements."""
+def show(ref: str, output_format: str, lang: str, codes: bool, depth: int,
+         standards_path: tuple[str, ...]) -> None:
+    """Show a standard: what a payload needs (recognition, structure, code lists, requirements by field).
+
+    Per message type: the root element and namespace (XML) or the field that names it (JSON), the
+    elements and attributes in order with [min..max] and types, the code lists bound to fields, and
+    which requirement checks which XPath or JSON pointer. `conform standards example` prints a
+    payload to start from.
+    """
+    from conformance.authoring.describe import Limits, as_json, describe_message_type, render
+
     s = api.load_standard(ref, standards_path=standards_path or None)
+    limits = Limits(depth=depth)
+    described = [describe_message_type(s, mt, limits) for mt in s.message_types.values()]
     if output_format == "json":
-        click.echo(json_text(json.dumps(_detail(s), ensure_ascii=False, indent=2)))
+        detail = _detail(s)
+        detail["message-types"] = [{**summary, **as_json(d)}
+                                   for summary, d in zip(detail["message-types"], described, strict=True)]
+        click.echo(json_text(json.dumps(detail, ensure_ascii=False, indent=2)))
         return
     lc = s.lifecycle
     lines = [
@@ -75,9 +95,10 @@ def show(ref: str, output_format: str, lang: str, standards_path: tuple[str, ...
     lines.append(f"  status: {lc.status.value}; valid {lc.valid_from or '-'} .. {lc.valid_to or '-'}"
                  + (f"; replaced by {lc.replaced_by}" if lc.replaced_by else ""))
     lines.append(f"  content hash: {s.content_hash}")
+    lines.append(f"  folder: {s.root}")
     lines.append("message types:")
-    for mt in s.message_types.values():
-        lines.append(f"  {mt.id} ({mt.syntax.value}): {mt.title.get(lang)}")
+    for d in described:
+        lines.extend(render(d, ref=s.ref, lang=lang, codes=codes))
     lines.append("conformance classes:")
     for c in s.classes.values():
         base = f" builds on {', '.join(c.builds_on)}" if c.builds_on else ""
@@ -171,3 +192,76 @@ def import_(artefacts: tuple[Path, ...], standard_id: str, version: str, out: Pa
     say(f"imported {plan.standard_id}@{plan.version} into {folder}: {plan.requirements} "
                f"requirements, message types {', '.join(plan.message_types)}, "
                f"{len(plan.files)} artefact file(s); status draft: review {folder / 'standard.yaml'}")
+
+
+@standards.command("example")
+@click.argument("ref", metavar="ID[@VERSION]", shell_complete=complete_standard_ref)
+@click.option("--message-type", "-m", "message_type", metavar="TYPE",
+              help="The message type (default: every message type of the standard, one after "
+                   "another).")
+@click.option("--out", "-o", "out", type=click.Path(path_type=Path),
+              help="Write to this file (with several message types: this folder, one TYPE.xml/.json each).")
+@click.option("--skeleton", is_flag=True,
+              help="Generate from the schema even when the bundle declares an example.")
+@standards_path_option
+@tool_errors
+def example(ref: str, message_type: str | None, out: Path | None, skeleton: bool,
+            standards_path: tuple[str, ...]) -> None:
+    """Print a minimal payload of each message type, to start a payload from.
+
+    The example the bundle declares (standard.yaml `examples:`), which passes `conform validate`;
+    for a bundle that declares none, a skeleton generated from the schema: required elements in
+    order, required attributes, first code-list values. A skeleton may not pass the business rules
+    (a note on standard error says so).
+    """
+    from conformance.authoring import examples
+
+    s = api.load_standard(ref, standards_path=standards_path or None)
+    if message_type is not None and message_type not in s.message_types:
+        raise UsageError(f"--message-type {message_type!r}: {s.ref} has the message types "
+                         + ", ".join(s.message_types))
+    chosen = [s.message_types[message_type]] if message_type else list(s.message_types.values())
+    made = [examples.skeleton(s, mt) if skeleton else examples.example_payload(s, mt) for mt in chosen]
+    for item in made:
+        origin = (f"the example the bundle declares ({item.declared})" if item.declared
+                  else "no example declared" if not skeleton else "a skeleton, as asked")
+        say(f"conform: note: {item.message_type}: {origin}", err=True)
+        for note in item.notes:
+            say(f"conform: note: {item.message_type}: {note}", err=True)
+    if out is not None and len(made) > 1:
+        _write_folder(out, made)
+    elif out is not None:
+        _write(out, made[0].data)
+        say(f"wrote {out}", err=True)
+    else:
+        for item in made:
+            _print_payload(item.data)
+
+
+def _write(path: Path, data: bytes) -> None:
+    try:
+        path.write_bytes(data)
+    except OSError as exc:
+        raise UsageError(f"cannot write {path}: {exc.strerror or exc}") from None
+
+
+def _write_folder(folder: Path, made: list[Any]) -> None:
+    try:
+        folder.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        raise UsageError(f"cannot create the folder {folder}: {exc.strerror or exc}") from None
+    for item in made:
+        target = folder / f"{item.message_type}{item.suffix}"
+        _write(target, item.data)
+        say(f"wrote {target}", err=True)
+
+
+def _print_payload(data: bytes) -> None:
+    """The payload as its bytes; on a terminal, every line escaped (a bundle is third-party data)."""
+    if sys.stdout.isatty():
+        text = data.decode("utf-8", "replace")
+        click.echo("\n".join(terminal(line) for line in text.split("\n")).rstrip("\n"))
+        return
+    sys.stdout.flush()
+    sys.stdout.buffer.write(data if data.endswith(b"\n") else data + b"\n")
+    sys.stdout.buffer.flush()

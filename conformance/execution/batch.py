@@ -3,6 +3,10 @@
 Paths stream through; results come back in input order and are not kept here, so memory does
 not grow with the number of payloads. Which executor runs them is `execution/executors.py`'s
 choice (worker processes under `execution/supervisor.py` unless no budget is asked for).
+
+`-` among the paths is standard input: read here, in the parent, bounded by the payload size budget,
+and sent to a worker by value (a killed worker's payload is retried elsewhere, and a stream cannot be
+read twice); its results are named `<stdin>`.
 """
 
 from __future__ import annotations
@@ -11,13 +15,47 @@ import fnmatch
 import os
 from collections.abc import Iterable, Iterator, Sequence
 from pathlib import Path
+from typing import BinaryIO
 
+from conformance.core.limits import MIB
 from conformance.core.results import PayloadResult
 from conformance.execution.executors import executor_for, results_of
 from conformance.execution.session import ValidationSession
-from conformance.execution.supervisor import DEFAULT_BUDGET, ExecutionBudget
+from conformance.execution.supervisor import DEFAULT_BUDGET, ExecutionBudget, PayloadInput, StreamedPayload
+from conformance.validation.documents.payload import DEFAULT_MAX_BYTES
 
 DEFAULT_PATTERNS = ("*.xml", "*.json")
+STDIN = Path("-")
+STDIN_NAME = "<stdin>"
+
+
+def read_stream(stream: BinaryIO, *, max_bytes: int = DEFAULT_MAX_BYTES,
+                name: str = STDIN_NAME) -> StreamedPayload:
+    """The bytes of a stream as one payload; past `max_bytes` reading stops and the payload is
+    marked over the limit (a processing error, as a file over --max-bytes is)."""
+    chunks: list[bytes] = []
+    size = 0
+    while size <= max_bytes:
+        # Never ask for the whole budget at once: read(n) allocates n bytes up front.
+        chunk = stream.read(min(MIB, max_bytes + 1 - size))
+        if not chunk:
+            break
+        chunks.append(chunk)
+        size += len(chunk)
+    if size > max_bytes:
+        return StreamedPayload(name, b"", over_limit=max_bytes)
+    return StreamedPayload(name, b"".join(chunks))
+
+
+def iter_payload_inputs(paths: Iterable[Path], patterns: Sequence[str] = DEFAULT_PATTERNS, *,
+                        stdin: BinaryIO | None = None,
+                        max_bytes: int = DEFAULT_MAX_BYTES) -> Iterator[PayloadInput]:
+    """As `iter_payload_paths`, with `-` read from `stdin` (when given) at its place in the order."""
+    for path in paths:
+        if stdin is not None and path == STDIN:
+            yield read_stream(stdin, max_bytes=max_bytes)
+        else:
+            yield from iter_payload_paths((path,), patterns)
 
 
 def iter_payload_paths(paths: Iterable[Path], patterns: Sequence[str] = DEFAULT_PATTERNS) -> Iterator[Path]:
@@ -40,10 +78,11 @@ def iter_payload_paths(paths: Iterable[Path], patterns: Sequence[str] = DEFAULT_
 
 
 def validate_paths(
-    session: ValidationSession, paths: Iterable[Path], *, jobs: int = 1,
+    session: ValidationSession, paths: Iterable[PayloadInput], *, jobs: int = 1,
     budget: ExecutionBudget = DEFAULT_BUDGET, executor: str | None = None,
 ) -> Iterator[PayloadResult]:
-    """Validate every path with `session`, on `jobs` supervised worker processes, in input order.
+    """Validate every path with `session`, on `jobs` supervised worker processes (`AUTO_JOBS`:
+    as many as help; never more than CPUs or payloads), in input order.
 
     Each payload has `budget` (wall clock, worker memory): a payload that overruns it, or whose
     worker dies, gets a processing-error result and the run goes on. One job is supervised too:

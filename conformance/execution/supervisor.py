@@ -28,6 +28,7 @@ from pathlib import Path
 from typing import Any
 
 from conformance.core.errors import ConformanceError
+from conformance.core.findings import Finding, Outcome, Severity, Verdict
 from conformance.core.limits import (
     PAYLOAD_MAX_ATTEMPTS,
     PAYLOAD_SECONDS,
@@ -38,6 +39,7 @@ from conformance.core.limits import (
 from conformance.core.results import PayloadResult
 from conformance.core.text import Text
 from conformance.execution.session import SessionRecipe, ValidationSession, budget_result
+from conformance.validation.documents.payload import Payload
 
 # Paths per message to a worker (small, so that a short batch is still shared by every worker),
 # results per message back (or fewer, after FLUSH_SECONDS): the pipe then costs a few microseconds
@@ -49,6 +51,46 @@ WINDOW = 24
 FLUSH_SECONDS = 0.05
 _IDLE = -1.0
 _PAGE = os.sysconf("SC_PAGE_SIZE") if hasattr(os, "sysconf") else 4096
+
+
+@dataclass(frozen=True, slots=True)
+class StreamedPayload:
+    """A payload the parent read from a stream (standard input), sent to a worker by value.
+
+    A stream cannot be read again by a fresh worker after a kill, so the bytes travel with the task;
+    `over_limit` is the size budget the stream exceeded (its bytes were then not kept).
+    """
+
+    name: str
+    data: bytes
+    over_limit: int | None = None
+
+
+# What an executor validates: a file it reads itself, or bytes read already.
+PayloadInput = Path | StreamedPayload
+
+
+def validate_input(session: ValidationSession, item: PayloadInput) -> PayloadResult:
+    """One payload's result, whichever way it arrives; never raises for anything the payload does."""
+    if isinstance(item, Path):
+        return session.validate_path(item)
+    if item.over_limit is not None:
+        return _over_limit_result(item.name, item.over_limit)
+    return session.validate_payload(Payload(name=item.name, data=item.data))
+
+
+def input_name(item: PayloadInput) -> str:
+    """The name results give the payload: the path as given, or the stream's name (`<stdin>`)."""
+    return item.name if isinstance(item, StreamedPayload) else str(item)
+
+
+def _over_limit_result(name: str, limit: int) -> PayloadResult:
+    # The words read_bounded uses for a file over --max-bytes, so both read alike in reports.
+    finding = Finding(None, Outcome.CANT_TELL, Severity.ERROR,
+                      Text(en=f"payload is over the limit of {limit} bytes",
+                           zh=f"报文超过上限 {limit} 字节"), "parser", processing_error=True)
+    return PayloadResult(name=name, sha256=None, size=None, standard=None, message_type=None,
+                         findings=(finding,), verdict=Verdict.ERROR)
 
 
 @dataclass(frozen=True, slots=True)
@@ -97,7 +139,7 @@ class _WorkerPlan:
 @dataclass(slots=True)
 class _Task:
     index: int
-    path: Path
+    path: PayloadInput
     attempts: int = 0
 
 
@@ -147,9 +189,13 @@ class _Worker:
         self.conn.close()
 
 
-def supervise(session: ValidationSession, paths: Iterable[Path], *, jobs: int = 1,
-              budget: ExecutionBudget = DEFAULT_BUDGET) -> Iterator[PayloadResult]:
-    """Validate `paths` on `jobs` supervised workers; one result per path, in input order."""
+def supervise(session: ValidationSession, paths: Iterable[PayloadInput], *, jobs: int = 1,
+              budget: ExecutionBudget = DEFAULT_BUDGET, total: int | None = None) -> Iterator[PayloadResult]:
+    """Validate `paths` on at most `jobs` supervised workers; one result per path, in input order.
+
+    A worker is started only when there is a payload for it (no idle processes for a short input);
+    `total`, when the caller knows it, spreads a short input evenly over the workers.
+    """
     method = "fork" if "fork" in multiprocessing.get_all_start_methods() else None
     context = multiprocessing.get_context(method)
     # Forked workers inherit the session compiled here (no second compile) unless it holds SaxonC,
@@ -159,19 +205,24 @@ def supervise(session: ValidationSession, paths: Iterable[Path], *, jobs: int = 
     workers: list[_Worker] = []
     feed = _Feed(paths)
     done: dict[int, PayloadResult] = {}
+    jobs = max(1, jobs)
+    size = BATCH if total is None else max(1, min(BATCH, -(-total // jobs)))
     try:
-        workers = [_Worker(context, plan) for _ in range(max(1, jobs))]
         while True:
+            while len(workers) < jobs:  # a first batch for each worker started
+                batch = feed.take(size)
+                if not batch:
+                    break
+                workers.append(_Worker(context, plan))
+                _send(workers[-1], batch)
             hungry = [w for w in workers if len(w.tasks) < WINDOW]
             while hungry:  # a batch each in turn
                 for worker in list(hungry):
-                    batch = feed.take(BATCH)
+                    batch = feed.take(size)
                     if not batch:
                         hungry = []
                         break
-                    worker.tasks.extend(batch)
-                    with contextlib.suppress(OSError):  # a dead worker: its sentinel says so below
-                        worker.conn.send([(t.index, t.path) for t in batch])
+                    _send(worker, batch)
                     if len(worker.tasks) >= WINDOW:
                         hungry.remove(worker)
             while feed.next_out in done:
@@ -192,10 +243,16 @@ def supervise(session: ValidationSession, paths: Iterable[Path], *, jobs: int = 
             worker.stop(kill=not feed.finished or bool(worker.tasks))
 
 
+def _send(worker: _Worker, batch: list[_Task]) -> None:
+    worker.tasks.extend(batch)
+    with contextlib.suppress(OSError):  # a dead worker: its sentinel says so in the main loop
+        worker.conn.send([(t.index, t.path) for t in batch])
+
+
 class _Feed:
     """Payloads to hand out: retried ones first, then the input, never too far ahead of the output."""
 
-    def __init__(self, paths: Iterable[Path]) -> None:
+    def __init__(self, paths: Iterable[PayloadInput]) -> None:
         self._source = enumerate(paths)
         self._ahead: _Task | None = None
         self._exhausted = False
@@ -287,7 +344,7 @@ def _blame(worker: _Worker, task: _Task | None, retry: deque[_Task], done: dict[
         if task is None:
             held.attempts += 1  # nothing to blame: each payload it held is suspect once more
         if held is task or held.attempts >= PAYLOAD_MAX_ATTEMPTS:
-            done[held.index] = budget_result(str(held.path), message)
+            done[held.index] = budget_result(input_name(held.path), message)
         else:
             retry.appendleft(held)
     worker.tasks.clear()
@@ -315,7 +372,6 @@ def _serve(conn: Connection, slot: Any, plan: _WorkerPlan) -> None:
     except Exception as exc:  # the parent compiled the same session: unlikely, but say why
         conn.send(f"{type(exc).__name__}: {exc}"[:2000])
         return
-    validate = session.validate_path
     clock = time.monotonic
     pending: list[PayloadResult] = []
     flushed = clock()
@@ -329,7 +385,7 @@ def _serve(conn: Connection, slot: Any, plan: _WorkerPlan) -> None:
         for index, path in batch:
             slot[1] = clock()
             slot[0] = index
-            result = validate(path)
+            result = validate_input(session, path)
             slot[0] = _IDLE
             pending.append(result)
             if len(pending) >= CHUNK or clock() - flushed > FLUSH_SECONDS:

@@ -8,6 +8,7 @@ failing them (a fix that clears many payloads first), then by id so that the ord
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 
 from conformance.core.findings import Finding, Level, Outcome, Verdict
@@ -17,6 +18,15 @@ from conformance.records.record import RequirementRecord, RunRecord
 # Processing errors listed by name; a run of 10,000 unparsable files says how many it leaves out.
 PROCESSING_ERROR_LIMIT = 100
 LEVEL_RANK = {level: rank for rank, level in enumerate(Level)}
+
+
+def failing_order(requirement: RequirementRecord) -> tuple[int, int, list[tuple[int, int | str]]]:
+    """Worst first: level, then payloads failing (most first), then the id with numbers as numbers.
+
+    The one order of failing requirements, in the HTML report and in the terminal summary alike."""
+    natural = [(0, int(part)) if part.isdigit() else (1, part)
+               for part in re.split(r"(\d+)", requirement.id) if part]
+    return LEVEL_RANK[requirement.level], -requirement.counts[Outcome.FAILED], natural
 
 
 @dataclass(frozen=True, slots=True)
@@ -74,7 +84,7 @@ def fix_first(record: RunRecord) -> FixFirst | None:
             errors.append(ProcessingError(index, payload, finding))
     failing = [r for r in record.requirements if r.counts[Outcome.FAILED]]
     first = _first_failures(record, {r.id for r in failing})
-    failing.sort(key=lambda r: (LEVEL_RANK[r.level], -r.counts[Outcome.FAILED], r.id))
+    failing.sort(key=failing_order)
     requirements = tuple(FailingRequirement(r, r.counts[Outcome.FAILED], first.get(r.id)) for r in failing)
     if not errors and not requirements:
         return None

@@ -7,7 +7,10 @@ Shape and why:
   suite; a payload path turned into a dotted classname (`xml/bad-id.xml` ->
   `xml.bad-id_xml`) gives Jenkins its package tree by folder, one class per file, one test per
   requirement: "which file breaks which requirement", the question a failing build asks. A test's
-  identity is stable from run to run, so "failing since build N" works. xunit2 allows
+  identity is stable from run to run, so "failing since build N" works. An absolute payload path
+  never reaches a class name: it is taken relative to the folder all absolute payloads of the run
+  share (the payload root), so the same payloads give the same class names in every checkout and on
+  every CI agent; a relative path (relative to where the run was made) is kept as it is. xunit2 allows
   `<properties>` only on a suite, which is where each payload's sha256 belongs; and a suite is
   complete as soon as its payload is, so the file is written as a stream (10,000 payloads x 24
   requirements stay in constant memory apart from the record itself).
@@ -27,6 +30,8 @@ Shape and why:
 from __future__ import annotations
 
 import io
+import re
+from collections.abc import Iterable
 from datetime import datetime
 from typing import IO, Any
 
@@ -40,6 +45,7 @@ from conformance.records.record import RunRecord
 
 PASSED, WARNING, FAILURE, ERROR, SKIPPED = "passed", "warning", "failure", "error", "skipped"
 _MESSAGE_LIMIT = 500  # a message attribute is a one-line summary; the element text has the rest
+_DRIVE = re.compile(r"[A-Za-z]:")  # a Windows drive, as the first part of a path
 
 
 def case_kind(case: Case) -> str:
@@ -56,10 +62,49 @@ def case_kind(case: Case) -> str:
     return PASSED
 
 
-def classname(payload_name: str) -> str:
-    """A payload path as a dotted class name: folders become packages, dots in a name become `_`."""
-    parts = [p.replace(".", "_") for p in payload_name.replace("\\", "/").split("/") if p not in ("", ".")]
-    return printable(".".join(parts) or "payload")
+def _path_parts(name: str) -> tuple[tuple[str, ...], bool]:
+    """The parts of a payload path (`/` or `\\`, no `.` or empty parts, no drive), and whether it
+    is absolute."""
+    text = name.replace("\\", "/")
+    parts = tuple(p for p in text.split("/") if p not in ("", "."))
+    drive = bool(parts) and _DRIVE.fullmatch(parts[0]) is not None and text.startswith(parts[0])
+    if drive:
+        parts = parts[1:]
+    return parts, text.startswith("/") or drive
+
+
+def payload_root(names: Iterable[str]) -> tuple[str, ...]:
+    """The folder every absolute payload name shares (its parts), which class names leave out."""
+    common: tuple[str, ...] | None = None
+    for name in names:
+        parts, absolute = _path_parts(name)
+        if not absolute:
+            continue
+        folder = parts[:-1]
+        if common is None:
+            common = folder
+            continue
+        shared = 0
+        for mine, theirs in zip(common, folder, strict=False):
+            if mine != theirs:
+                break
+            shared += 1
+        common = common[:shared]
+    return common or ()
+
+
+def classname(payload_name: str, root: tuple[str, ...] | None = None) -> str:
+    """A payload path as a dotted class name: folders become packages, dots in a name become `_`.
+
+    An absolute path is taken relative to `root` (`payload_root` of the run), or to its own folder
+    when it is not inside `root` or the payloads share no folder (only `/`): no absolute path ever
+    becomes a class name.
+    """
+    parts, absolute = _path_parts(payload_name)
+    if absolute:
+        inside = bool(root) and root is not None and parts[:len(root)] == root and len(parts) > len(root)
+        parts = parts[len(root):] if inside and root is not None else parts[-1:]
+    return printable(".".join(p.replace(".", "_") for p in parts) or "payload")
 
 
 def _none(value: Any) -> str:
@@ -150,13 +195,13 @@ def _testcase(case: Case, dotted: str) -> tuple[etree._Element, str]:
 
 
 def _suite(run: list[tuple[str, str]], started: str, payload: PayloadResult,
-           cases: list[Case]) -> etree._Element:
+           cases: list[Case], root: tuple[str, ...]) -> etree._Element:
     counts = {"tests": len(cases), FAILURE: 0, ERROR: 0, SKIPPED: 0}
     suite = etree.Element("testsuite", name=printable(payload.name))
     properties = etree.SubElement(suite, "properties")
     for name, value in run + _payload_properties(payload):
         etree.SubElement(properties, "property", name=name, value=printable(value))
-    dotted = classname(payload.name)
+    dotted = classname(payload.name, root)
     for case in cases:
         element, kind = _testcase(case, dotted)
         suite.append(element)
@@ -193,6 +238,7 @@ def write_junit(record: RunRecord, stream: IO[bytes]) -> None:
     """Write the JUnit XML of a run record to a binary stream, one payload at a time."""
     totals = _totals(record)  # the root's counts come first, so a cheap first pass finds them
     run = _run_properties(record)
+    payloads = payload_root(p.name for p in record.payloads)
     root = {"name": printable(f"{record.standard.ref} {record.class_id or ''}".strip()),
             "tests": str(totals["tests"]), "failures": str(totals[FAILURE]),
             "errors": str(totals[ERROR]), "time": _duration(record.started, record.finished)}
@@ -201,7 +247,7 @@ def write_junit(record: RunRecord, stream: IO[bytes]) -> None:
         with xf.element("testsuites", root):
             for payload, cases in iter_payload_cases(record):
                 xf.write("\n")
-                xf.write(_suite(run, record.started, payload, cases), pretty_print=True)
+                xf.write(_suite(run, record.started, payload, cases, payloads), pretty_print=True)
     stream.write(b"\n")
 
 

@@ -8,14 +8,16 @@ from typing import IO
 from conformance.core.findings import Outcome, Verdict
 from conformance.core.printable import terminal
 from conformance.core.results import PayloadResult
+from conformance.reports.labels import (
+    describe_location,
+    label,
+    level_label,
+    outcome_label,
+    verdict_counts,
+    verdict_label,
+    verdict_mark,
+)
 from conformance.standard.model import Standard
-
-_MARK = {Verdict.CONFORMANT: "PASS", Verdict.NOT_CONFORMANT: "FAIL", Verdict.ERROR: "ERROR"}
-_LABEL = {
-    "en": {Verdict.CONFORMANT: "conformant", Verdict.NOT_CONFORMANT: "not conformant",
-           Verdict.ERROR: "processing error"},
-    "zh": {Verdict.CONFORMANT: "符合", Verdict.NOT_CONFORMANT: "不符合", Verdict.ERROR: "处理错误"},
-}
 
 
 class TextWriter:
@@ -35,33 +37,44 @@ class TextWriter:
         # move the cursor, forge a line or reorder what is shown, and any string can be encoded.
         self.counts[result.verdict] += 1
         lang = self._lang
-        what = f"{result.standard} {result.message_type}" if result.standard else "unrecognised"
-        klass = f", class {result.target_class}" if result.target_class else ""
-        out = [f"{_MARK[result.verdict]:<5} {terminal(result.name)}  [{_LABEL[lang][result.verdict]}; "
-               f"{terminal(what + klass)}]"]
+        what = f"{result.standard} {result.message_type}" if result.standard else label("unrecognised", lang)
+        klass = label("of-class", lang, klass=result.target_class) if result.target_class else ""
+        mark = verdict_mark(result.verdict, lang)
+        out = [f"{mark:<5} {terminal(result.name)}  [{verdict_label(result.verdict, lang)}"
+               f"{label('semicolon', lang)}{terminal(what + klass)}]"]
         standard = self._standards.get(result.standard or "")
         for finding in result.failures():
             rid = finding.requirement_id
             requirement = standard.requirements.get(rid) if standard and rid else None
             if requirement is not None:
-                kind = "warning" if finding.severity.value == "warning" else finding.outcome.value
-                out.append(terminal(f"  {rid} {requirement.level.value} ({kind}): "
-                                    f"{requirement.statement.get(lang)}"))
+                kind = (label("warning", lang) if finding.severity.value == "warning"
+                        else outcome_label(finding.outcome, lang))
+                out.append("  " + terminal(label("requirement-head", lang, id=rid,
+                                                 level=level_label(requirement.level, lang), kind=kind,
+                                                 statement=requirement.statement.get(lang))))
             else:
-                out.append("  processing error:" if finding.processing_error else "  finding:")
-            where = finding.location.describe() if finding.location else ""
-            out.append(terminal(f"    {where + ': ' if where else ''}{finding.message.get(lang)}"))
+                out.append("  " + label("processing-error-head" if finding.processing_error
+                                        else "finding-head", lang))
+            where = describe_location(finding.location, lang)
+            colon = label("colon", lang)
+            message = finding.message.get(lang)
+            # Imported rule sets often say the same in the assertion as in the statement (EN 16931:
+            # "[BR-01]-An Invoice shall..."): the location alone then, not the text twice.
+            if requirement is not None and message == requirement.statement.get(lang) and where:
+                out.append(terminal(f"    {where}"))
+            else:
+                out.append(terminal(f"    {where + colon if where else ''}{message}"))
             if finding.excerpt:
                 out.extend("      " + terminal(line) for line in finding.excerpt.split("\n"))
             if finding.hint is not None:
-                out.append(terminal(f"    {'修改建议' if lang == 'zh' else 'how to fix'}: "
-                                    f"{finding.hint.get(lang)}"))
+                out.append(terminal(f"    {label('how-to-fix', lang)}{colon}{finding.hint.get(lang)}"))
         if self._verbose:
             passed = sum(1 for o in result.outcomes.values() if o is Outcome.PASSED)
-            out.append(f"  {passed} requirement(s) passed")
+            out.append("  " + label("requirements-passed", lang, count=passed))
         self._stream.write("\n".join(out) + "\n")
 
     def close(self) -> None:
+        lang = self._lang
         total = sum(self.counts.values())
-        parts = ", ".join(f"{n} {_LABEL[self._lang][v]}" for v, n in self.counts.items())
-        self._stream.write(f"\n{total} payload(s): {parts}\n")
+        parts = verdict_counts(self.counts, lang)
+        self._stream.write("\n" + label("payloads-total", lang, total=total, parts=parts) + "\n")

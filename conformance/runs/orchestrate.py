@@ -149,12 +149,14 @@ def run_suite(
     progress: object | None = None,
     pytest_args: Sequence[str] = (),
     shown_as: Path | None = None,
+    lang: str = "en",
 ) -> RunOutcome:
     """Generate the suite into `out/suite`, run it, and return the results it wrote to `out`.
 
     `progress`, when given, is a plugin implementing `pytest_conformance_event` (runs/hookspec.py).
     `out` is a fresh folder (`run_output`). KeyboardInterrupt when the run was interrupted (pytest
-    itself catches Ctrl-C and returns; it is raised again here so that no caller reads on)."""
+    itself catches Ctrl-C and returns; it is raised again here so that no caller reads on).
+    `lang` is the language of the conformance summary the plugin prints (`--conformance-lang`)."""
     # A missing folder or an empty payload set is the user's mistake: say so in one line, before
     # anything is generated (the plugin binds the same specs again, a cheap walk of the names).
     bind_payloads(payloads)
@@ -165,6 +167,7 @@ def run_suite(
             "--conformance-report-dir", str(out),
             "--conformance-jobs", str(jobs),
             "--conformance-timeout", str(timeout), "--conformance-max-memory", str(max_memory),
+            "--conformance-lang", lang,
             # The bundle the suite was generated from, found again by the plugin through its catalog.
             "--conformance-standards-path", str(standard.root.parent.parent)]
     if shown_as is not None:  # `out` is a staging folder: name the folder it will become

@@ -30,6 +30,7 @@ from conformance.core.limits import PAYLOAD_SECONDS, WORKER_MAX_MIB
 # Loaded by every pytest session of an environment that has this package installed: the engine,
 # the catalog and the reports are imported only when a conformance run is actually made.
 from conformance.runs import SUITE_MANIFEST
+from conformance.runs import jobs as conformance_jobs
 
 if TYPE_CHECKING:  # the record and its view are imported when a conformance run is made
     from conformance.records.record import RunRecord
@@ -57,8 +58,9 @@ def pytest_addoption(parser: pytest.Parser) -> None:
                          "staging folder that becomes DIR when the run is complete).")
     group.addoption("--conformance-subject", metavar="ORG/PRODUCT/VERSION",
                     help="What is being tested, recorded in the results and certificates.")
-    group.addoption("--conformance-jobs", type=int, default=1, metavar="N",
-                    help="Processes validating payloads (default 1).")
+    group.addoption("--conformance-jobs", type=conformance_jobs, default=0, metavar="N|auto",
+                    help="Processes validating payloads (default auto: one per CPU available; never "
+                         "more than the CPUs or the payloads).")
     # The budgets of `conform validate --timeout/--max-memory`, with the same defaults.
     group.addoption("--conformance-timeout", type=float, default=PAYLOAD_SECONDS, metavar="SECONDS",
                     help="Wall-clock budget of one payload: a payload over it is stopped and is a "
@@ -66,6 +68,9 @@ def pytest_addoption(parser: pytest.Parser) -> None:
     group.addoption("--conformance-max-memory", type=int, default=WORKER_MAX_MIB, metavar="MiB",
                     help="Resident memory budget of each validating process: the payload that "
                          f"crosses it is a processing error (default {WORKER_MAX_MIB}; 0: no limit).")
+    group.addoption("--conformance-lang", choices=("en", "zh"), default="en",
+                    help="Language of the conformance summary and of the requirement reports "
+                         "(default en).")
     group.addoption("--conformance-standards-path", action="append", default=[], metavar="DIR",
                     help="Folder of standard bundles (default: the usual places).")
 
@@ -97,6 +102,11 @@ class ConformanceRun:
         self._view: RunView | None = None
         self.results_path: Path | None = None
         self._tmp: tempfile.TemporaryDirectory[str] | None = None
+
+    @property
+    def lang(self) -> str:
+        """The language of the summary and the requirement reports (`--conformance-lang`)."""
+        return str(self.config.getoption("conformance_lang"))
 
     @property
     def is_worker(self) -> bool:
@@ -187,18 +197,22 @@ class ConformanceRun:
         record = self.record
         if record is None or self.is_worker:
             return
-        terminalreporter.section("conformance")
-        for klass in record.classes:
-            terminalreporter.write_line(f"class {klass.id}: {klass.verdict.value}")
-        summary = record.summary
-        terminalreporter.write_line(
-            f"payloads: {summary.payloads} ({summary.conformant} conformant, "
-            f"{summary.not_conformant} not conformant, {summary.error} error); "
-            f"verdict for {record.class_id}: {record.verdict.value}")
+        from conformance.reports.labels import label
+        from conformance.runs.summary import summary_lines
+
+        lang = self.lang
+        view = self.view
+        if view is None:  # never: a record has a view
+            return
+        terminalreporter.section(label("summary-section", lang))
+        for line in summary_lines(record, view, lang):
+            terminalreporter.write_line(line)
         shown = (self.config.getoption("conformance_report_shown_as")
                  or self.config.getoption("conformance_report_dir"))
         if shown:
-            terminalreporter.write_line(f"reports: {shown}")
+            from conformance.core.printable import terminal
+
+            terminalreporter.write_line(terminal(label("reports-in", lang, folder=shown)))
 
     @pytest.hookimpl(hookwrapper=True)
     def pytest_runtest_makereport(self, item: pytest.Item, call: pytest.CallInfo[None]) -> Generator[
@@ -212,10 +226,34 @@ class ConformanceRun:
 
 
 def _load_standard(suite: Any, standards_path: list[str]) -> Any:
+    """The bundle the suite was generated from: through --conformance-standards-path when given (the
+    user's word wins, so a changed recorded bundle can be passed over), else from the folder the
+    suite records, else from the usual places; its content hash must be the suite's."""
+    from conformance.core.errors import StandardNotFound
     from conformance.standard.catalog import Catalog
+    from conformance.standard.manifest import load_standard
+    from conformance.standard.model import BUNDLE_MANIFEST
 
+    recorded = suite.bundle_folder
+    if not standards_path and recorded is not None and (recorded / BUNDLE_MANIFEST).is_file():
+        standard = load_standard(recorded)
+        if (standard.id, standard.version, standard.content_hash) != (
+                suite.standard_id, suite.standard_version, suite.content_hash):
+            raise ConformanceError(
+                f"the suite was generated from {suite.standard_ref} with content hash {suite.content_hash} "
+                f"in {recorded}, but that folder now holds {standard.ref} with {standard.content_hash}: "
+                "the bundle changed after the suite was generated; regenerate the suite "
+                "(`conform generate`) or pass --conformance-standards-path DIR to the original bundle")
+        return standard
     catalog = Catalog([Path(p) for p in standards_path] if standards_path else None)
-    standard = catalog.load(suite.standard_ref)
+    try:
+        standard = catalog.load(suite.standard_ref)
+    except StandardNotFound as exc:
+        where = (f"; the suite was generated from the bundle in {recorded}, which is not there any more"
+                 if recorded is not None and not standards_path else "")
+        raise StandardNotFound(
+            f"{exc.message}{where}; pass --conformance-standards-path DIR (the folder holding "
+            f"{suite.standard_id}/{suite.standard_version}/{BUNDLE_MANIFEST})") from None
     if standard.content_hash != suite.content_hash:
         raise ConformanceError(
             f"the suite was generated from {suite.standard_ref} with content hash {suite.content_hash}, "
@@ -227,8 +265,9 @@ def _load_standard(suite: Any, standards_path: list[str]) -> Any:
 class RequirementCheck:
     """The `conformance` fixture: asks the run for one requirement's outcome over all payloads."""
 
-    def __init__(self, view: RunView) -> None:
+    def __init__(self, view: RunView, lang: str = "en") -> None:
         self._view = view
+        self._lang = lang
 
     def assert_passed(self, requirement_id: str) -> None:
         if requirement_id not in self._view:
@@ -239,7 +278,7 @@ class RequirementCheck:
             return
         from conformance.runs.results_view import report_text
 
-        text = report_text(outcomes, failed, "failed")
+        text = report_text(outcomes, failed, "failed", self._lang)
         if outcomes.requirement.level is Level.MUST:
             raise RequirementFailed(text)
         warnings.warn(ConformanceWarning(text), stacklevel=2)
@@ -252,10 +291,12 @@ def conformance(request: pytest.FixtureRequest) -> RequirementCheck:
     if plugin is None or plugin.view is None:
         raise RequirementUndecided("no conformance run: pass --conformance-payloads")
     view: RunView = plugin.view
+    lang: str = plugin.lang
+    from conformance.reports.labels import label
+
     marker = request.node.get_closest_marker("requirement")
     if marker is not None and marker.args and marker.args[0] not in view:
-        pytest.skip(f"{marker.args[0]} is not a requirement of class {view.record.class_id}, "
-                    "the target of this run (--conformance-class)")
+        pytest.skip(label("not-in-class", lang, id=marker.args[0], klass=view.record.class_id))
     if marker is not None and marker.args:
         outcomes = view.requirement(marker.args[0])
         if not outcomes.with_outcome(Outcome.FAILED):
@@ -263,8 +304,8 @@ def conformance(request: pytest.FixtureRequest) -> RequirementCheck:
             if undecided:
                 from conformance.runs.results_view import report_text
 
-                raise RequirementUndecided(report_text(outcomes, undecided, "could not be decided"))
+                raise RequirementUndecided(report_text(outcomes, undecided, "could not be decided", lang))
             if not outcomes.with_outcome(Outcome.PASSED):
-                pytest.skip(f"{outcomes.requirement.id} is inapplicable to all {len(outcomes.cases)} "
-                            "payloads")
-    return RequirementCheck(view)
+                pytest.skip(label("inapplicable-to-all", lang, id=outcomes.requirement.id,
+                                  count=len(outcomes.cases)))
+    return RequirementCheck(view, lang)

@@ -9,14 +9,19 @@ every payload is skipped with the reason.
 
 from __future__ import annotations
 
+import re
 from collections import defaultdict
 from dataclasses import dataclass
 
-from conformance.core.findings import Outcome
-from conformance.records.cases import Case, describe_location, iter_payload_cases
+from conformance.core.findings import Level, Outcome
+from conformance.records.cases import Case, iter_payload_cases
 from conformance.records.record import RequirementRecord, RunRecord
+from conformance.reports.fix_first import failing_order
+from conformance.reports.labels import describe_location, label, level_label, outcome_label
 
 MAX_PAYLOADS_SHOWN = 20
+# Worst level first: what a vendor fixes first.
+LEVEL_RANK = {Level.MUST: 0, Level.SHOULD: 1, Level.MAY: 2}
 
 
 @dataclass(frozen=True, slots=True)
@@ -31,29 +36,41 @@ class RequirementOutcomes:
         return [c for c in self.cases if c.outcome in outcomes]
 
 
-def _describe(case: Case) -> list[str]:
-    lines = [f"  {case.payload.name}: {case.outcome.value}"]
+def requirement_order(requirement: RequirementRecord) -> tuple[int, list[tuple[int, int | str]]]:
+    """Sort key: MUST before SHOULD before MAY, then the id with its numbers compared as numbers."""
+    return LEVEL_RANK[requirement.level], [(0, int(part)) if part.isdigit() else (1, part)
+                                           for part in re.split(r"(\d+)", requirement.id) if part]
+
+
+def _describe(case: Case, lang: str) -> list[str]:
+    lines = [f"  {case.payload.name}: {outcome_label(case.outcome, lang)}"]
+    colon = label("colon", lang)
     for finding in case.findings:
-        where = describe_location(finding.location)
-        lines.append(f"    - {finding.message.en}" + (f" ({where})" if where else ""))
+        where = describe_location(finding.location, lang)
+        lines.append(f"    - {finding.message.get(lang)}" + (f" ({where})" if where else ""))
         if finding.excerpt:
             lines.extend("        " + line for line in finding.excerpt.rstrip("\n").splitlines())
         if finding.hint is not None:
-            lines.append(f"      how to fix: {finding.hint.en}")
+            lines.append(f"      {label('how-to-fix', lang)}{colon}{finding.hint.get(lang)}")
     return lines
 
 
-def report_text(outcomes: RequirementOutcomes, entries: list[Case], verb: str) -> str:
-    """The text a person reads for a requirement that failed or could not be decided."""
+def report_text(outcomes: RequirementOutcomes, entries: list[Case], verb: str, lang: str = "en") -> str:
+    """The text a person reads for a requirement that failed or could not be decided.
+
+    `verb` is "failed" or "could not be decided"; in English both statements are shown, in
+    Chinese the Chinese one alone."""
     requirement = outcomes.requirement
-    head = [f"{requirement.id} ({requirement.level.value}) {verb} on {len(entries)} of "
-            f"{len(outcomes.cases)} payloads",
-            f"  {requirement.statement.en}", f"  {requirement.statement.zh}", f"  <{requirement.uri}>"]
+    head = [label("requirement-report", lang, id=requirement.id, level=level_label(requirement.level, lang),
+                  verb=label(verb, lang), count=len(entries), total=len(outcomes.cases))]
+    statements = [requirement.statement.en, requirement.statement.zh] if lang == "en" else [
+        requirement.statement.get(lang)]
+    head += [f"  {s}" for s in statements] + [f"  <{requirement.uri}>"]
     body: list[str] = []
     for entry in entries[:MAX_PAYLOADS_SHOWN]:
-        body.extend(_describe(entry))
+        body.extend(_describe(entry, lang))
     if len(entries) > MAX_PAYLOADS_SHOWN:
-        body.append(f"  ... and {len(entries) - MAX_PAYLOADS_SHOWN} more payloads (see the reports)")
+        body.append("  " + label("more-payloads", lang, count=len(entries) - MAX_PAYLOADS_SHOWN))
     return "\n".join(head + body)
 
 
@@ -76,3 +93,8 @@ class RunView:
     def requirement(self, requirement_id: str) -> RequirementOutcomes:
         """The outcomes of one requirement in scope (KeyError for any other)."""
         return self._requirements[requirement_id]
+
+    def failing(self) -> list[RequirementOutcomes]:
+        """Requirements that failed on at least one payload, worst first (`failing_order`)."""
+        failing = [o for o in self._requirements.values() if o.requirement.counts[Outcome.FAILED]]
+        return sorted(failing, key=lambda o: failing_order(o.requirement))

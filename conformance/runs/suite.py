@@ -2,15 +2,23 @@
 
 The suite is a folder: a `pytest.ini` (the folder is the rootdir, so test ids are the same on
 every machine), one module per conformance class holding a test per requirement the class adds,
-and `conformance-suite.json`, which names the standard bundle (with its content hash) and the hash
-of every generated file. Rendering is deterministic: the same bundle and tool version give
-byte-identical files, hence the same suite hash.
+and `conformance-suite.json`, which names the standard bundle (with its content hash), the folder it
+was generated from, and the hash of every generated file. Rendering is deterministic: the same bundle,
+tool version and output folder give byte-identical files, hence the same suite hash.
+
+The bundle's folder is recorded so that plain `pytest SUITE` finds a bundle that no default place
+holds (an imported one): relative to the suite when both sit under one folder below the filesystem
+root (a project tree moves, is cloned or checked into CI whole, and the suite stays the same bytes
+on every machine), absolute otherwise; a standard shipped with the tool is not recorded at all,
+since every installation finds it and its install path differs between machines. The folder is not
+part of the suite hash (the hash covers what runs: the modules and `pytest.ini`).
 """
 
 from __future__ import annotations
 
 import json
 import keyword
+import os
 import re
 import shlex
 from collections.abc import Sequence
@@ -24,10 +32,12 @@ from conformance._version import __version__
 from conformance.core.digests import sha256_digest
 from conformance.core.errors import UsageError
 from conformance.runs import SUITE_MANIFEST
+from conformance.standard.catalog import bundled_roots
 from conformance.standard.model import ConformanceClass, Standard
 
 FORMAT = "egov-conformance/suite"
-FORMAT_VERSION = "1.0"
+FORMAT_VERSION = "1.1"  # 1.1: the standard's "folder", where the suite was generated from
+_PATH_MAX = 4096  # a recorded bundle folder longer than PATH_MAX names nothing on Linux
 
 
 @dataclass(frozen=True, slots=True)
@@ -41,10 +51,32 @@ class Suite:
     class_id: str
     files: dict[str, str]
     hash: str
+    standard_folder: str | None = None  # as recorded: relative to the suite, absolute, or None
 
     @property
     def standard_ref(self) -> str:
         return f"{self.standard_id}@{self.standard_version}"
+
+    @property
+    def bundle_folder(self) -> Path | None:
+        """The folder of the bundle the suite was generated from, when recorded (it may be gone)."""
+        if self.standard_folder is None:
+            return None
+        recorded = Path(self.standard_folder)
+        # Lexically normalised (no `suite/..` in messages); symlinks are left as the user made them.
+        return recorded if recorded.is_absolute() else Path(os.path.normpath(self.folder / recorded))
+
+
+def recorded_folder(standard_root: Path, suite_folder: Path) -> str | None:
+    """How the suite's manifest names the bundle's folder (see the module docstring); POSIX separators."""
+    root = standard_root.resolve()
+    if any(root.is_relative_to(shipped.resolve()) for shipped in bundled_roots()):
+        return None
+    suite = suite_folder.resolve()
+    common = Path(os.path.commonpath([root, suite])) if root.anchor == suite.anchor else None
+    if common is None or common == Path(common.anchor):
+        return root.as_posix()
+    return Path(os.path.relpath(root, suite)).as_posix()
 
 
 def _snake(text: str) -> str:
@@ -110,11 +142,13 @@ def suite_hash(files: dict[str, str]) -> str:
     return sha256_text(listing)
 
 
-def render_suite(standard: Standard, class_id: str | None, payloads: Sequence[str] = ()) -> dict[str, str]:
+def render_suite(standard: Standard, class_id: str | None, payloads: Sequence[str] = (),
+                 out: Path | None = None) -> dict[str, str]:
     """File name -> content of the suite for `class_id` (default: the standard's default class).
 
     `payloads` (folders, globs, manifests) are bound in the suite's `pytest.ini`, made absolute so
-    that the suite runs from anywhere.
+    that the suite runs from anywhere. `out`, the suite's folder, is where the bundle's folder is
+    recorded from (`recorded_folder`); without it none is recorded.
     """
     class_id = class_id or standard.default_class
     if class_id is None or class_id not in standard.classes:
@@ -131,11 +165,15 @@ def render_suite(standard: Standard, class_id: str | None, payloads: Sequence[st
         files[module_name(standard, klass.id)] = template.render(
             standard=standard, klass=klass, requirements=own, tool_version=__version__)
     digests = {name: sha256_text(text) for name, text in files.items()}
+    recorded: dict[str, str] = {"id": standard.id, "version": standard.version,
+                                "content-hash": standard.content_hash}
+    folder = recorded_folder(standard.root, out) if out is not None else None
+    if folder is not None:
+        recorded["folder"] = folder
     manifest = {
         "format": FORMAT, "format-version": FORMAT_VERSION,
         "generator": {"name": "egov-conformance", "version": __version__},
-        "standard": {"id": standard.id, "version": standard.version,
-                     "content-hash": standard.content_hash},
+        "standard": recorded,
         "class": class_id,
         "files": digests,
         "suite-hash": suite_hash(digests),
@@ -147,7 +185,7 @@ def render_suite(standard: Standard, class_id: str | None, payloads: Sequence[st
 def generate_suite(standard: Standard, class_id: str | None, out: Path, *, force: bool = False,
                    payloads: Sequence[str] = ()) -> Suite:
     """Write the suite into `out` (created; an existing suite is replaced only with `force`)."""
-    files = render_suite(standard, class_id, payloads)
+    files = render_suite(standard, class_id, payloads, out)
     if out.exists() and any(out.iterdir()):
         if not force and not (out / SUITE_MANIFEST).is_file():
             raise UsageError(f"{out} exists and is not a generated suite; choose an empty folder")
@@ -171,9 +209,13 @@ def load_suite(folder: Path) -> Suite:
     try:
         files = dict(data["files"])
         std = data["standard"]
+        recorded = std.get("folder")
+        if recorded is not None and not (isinstance(recorded, str) and 0 < len(recorded) <= _PATH_MAX
+                                         and "\x00" not in recorded):
+            raise ValueError("a readable standard folder")
         suite = Suite(folder, std["id"], std["version"], std["content-hash"], data["class"], files,
-                      data["suite-hash"])
-    except (KeyError, TypeError, ValueError) as exc:
+                      data["suite-hash"], recorded)
+    except (KeyError, TypeError, ValueError, AttributeError) as exc:
         raise UsageError(f"{path}: suite manifest lacks {exc}") from None
     if suite_hash(files) != suite.hash:
         raise UsageError(f"{path}: the suite hash does not match its file list")

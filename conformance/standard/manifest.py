@@ -215,6 +215,8 @@ def _message_types(raw: Mapping[str, Any], root: Path, where: str) -> dict[str, 
             rules=rules,
             namespaces=dict(item.get("namespaces", {})),
             rule_phases=phases,
+            examples=tuple(_existing(root, example, f"{where}: {at}.examples[{i}]")
+                           for i, example in enumerate(item.get("examples", []))),
         )
     return result
 

@@ -67,6 +67,8 @@ class MessageType:
     namespaces: Mapping[str, str] = field(default_factory=dict)
     # Schematron phase per rule file (manifest `rules: [{file, phase}]`); absent: the default phase.
     rule_phases: Mapping[Path, str] = field(default_factory=dict)
+    # Example payloads the bundle declares (manifest `examples:`), the first a minimal one.
+    examples: tuple[Path, ...] = ()
 
     def phase_of(self, rule_file: Path) -> str | None:
         """The Schematron phase this message type runs `rule_file` in (None: its default phase)."""

@@ -9,6 +9,7 @@ from typing import Any
 from lxml import etree
 
 from conformance.core.errors import RecognitionError, SpecError
+from conformance.core.printable import quoted
 from conformance.standard.model import MessageType, Standard, Syntax
 from conformance.validation.documents.jsondoc import JsonDocument
 from conformance.validation.documents.xmldoc import XmlDocument
@@ -27,8 +28,8 @@ class Candidate:
     def criteria(self) -> str:
         r = self.message_type.recognition
         if self.message_type.syntax is Syntax.XML:
-            ns = f"{{{r.namespace}}}" if r.namespace else ""
-            return f"root {ns}{r.root}" + (f" where {r.xpath}" if r.xpath else "")
+            ns = f"in namespace {quoted(r.namespace, 100)}" if r.namespace else "in no namespace"
+            return f"root {quoted(r.root, 100)} {ns}" + (f" where {r.xpath}" if r.xpath else "")
         return f"{r.pointer} = {r.value!r}"
 
 
@@ -101,13 +102,38 @@ class Recognizer:
             )
         syntax = Syntax.XML if isinstance(doc, XmlDocument) else Syntax.JSON
         same = [c for c in self.candidates if c.message_type.syntax is syntax]
-        if isinstance(doc, XmlDocument):
-            q = etree.QName(doc.root)
-            seen = f"root element {{{q.namespace or ''}}}{q.localname}"
-        else:
-            seen = "a JSON document" if isinstance(doc.value, dict) else "a JSON non-object"
-        listing = "; ".join(f"{c.label} ({c.criteria()})" for c in same) or "none"
+        listing = "; ".join(f"{c.label} ({c.criteria()})" for c in same[:MAX_LISTED]) or "none"
+        if len(same) > MAX_LISTED:
+            listing += f"; and {len(same) - MAX_LISTED} more"
         raise RecognitionError(
-            f"no known {syntax.value.upper()} message type matches {seen}; candidates: {listing}",
+            f"{_found(doc, same)}, which no {syntax.value.upper()} message type of "
+            f"{_standards(same)} has; the candidates expect: {listing}",
             location=doc.payload.name, candidates=tuple(c.label for c in same),
         )
+
+
+# Recognition lists what it expected; a catalog of many standards must not print all of them.
+MAX_LISTED = 10
+_JSON_TYPES = {list: "array", str: "string", int: "number", float: "number", bool: "boolean",
+               type(None): "null"}
+
+
+def _standards(candidates: Sequence[Candidate]) -> str:
+    refs = sorted({c.standard.ref for c in candidates})
+    return ", ".join(refs[:MAX_LISTED]) + (" and others" if len(refs) > MAX_LISTED else "") or "the catalog"
+
+
+def _found(doc: XmlDocument | JsonDocument, candidates: Sequence[Candidate]) -> str:
+    """What the payload shows where recognition looks: its root element and namespace, or the
+    value at each discriminator pointer the candidates read."""
+    if isinstance(doc, XmlDocument):
+        q = etree.QName(doc.root)
+        where = f"in namespace {quoted(q.namespace, 100)}" if q.namespace else "in no namespace"
+        return f"the root element is {quoted(q.localname, 100)} {where}"
+    if not isinstance(doc.value, dict):
+        return f"the payload is a JSON {_JSON_TYPES.get(type(doc.value), 'value')}, not an object"
+    seen: list[str] = []
+    for pointer in sorted({c.message_type.recognition.pointer or "" for c in candidates})[:MAX_LISTED]:
+        found, value = resolve_pointer(doc.value, pointer)
+        seen.append(f"{pointer or '/'} = {quoted(value, 100)}" if found else f"no {pointer or '/'}")
+    return "the payload has " + ("; ".join(seen) if seen else "no discriminator")

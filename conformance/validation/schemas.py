@@ -8,6 +8,7 @@ A remote `$ref` is never fetched: the schema is refused as a specification error
 from __future__ import annotations
 
 import json
+import re
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -20,6 +21,7 @@ from conformance.core.errors import PayloadError, RuleError, SpecError
 from conformance.core.evaluation import EvaluationContext
 from conformance.core.files import read_bounded
 from conformance.core.limits import JSON_SCHEMA_MAX_BYTES, XSD11_COMPILE_SECONDS, XSD11_VALIDATE_SECONDS
+from conformance.core.printable import quoted
 from conformance.validation.selector import escape_token
 from conformance.validation.xsd import (
     BudgetExhausted,
@@ -28,19 +30,28 @@ from conformance.validation.xsd import (
     read_schema_documents,
     within_budget,
 )
+from conformance.validation.xsd_messages import capped, explain_content, libxml2_violations
 
 MAX_SCHEMA_ERRORS = 50
+_PLAIN_NAME = re.compile(r"[A-Za-z_][A-Za-z0-9_.-]{0,63}", re.ASCII)
 
 
 @dataclass(frozen=True, slots=True)
 class SchemaViolation:
-    """One schema error: a message and where (line/column, XPath or JSON pointer)."""
+    """One schema error: a message and where (line/column, XPath or JSON pointer).
+
+    `message` says what is wrong ("ConversationId is missing (expected before MessageType)"),
+    `message_zh` the same in Chinese when we could say it (else the engine's English stands),
+    `engine_message` the engine's own words, for whoever needs them.
+    """
 
     message: str
     line: int | None = None
     column: int | None = None
     xpath: str | None = None
     pointer: str | None = None
+    message_zh: str | None = None
+    engine_message: str | None = None
 
 
 class XsdValidator:
@@ -55,6 +66,8 @@ class XsdValidator:
         self.path = path
         documents = read_schema_documents(path, root=root)
         self.version = documents.version
+        self._declared = documents.element_names
+        self._optional = documents.optional_names
         self._lxml: etree.XMLSchema | None = None
         self._xmlschema: Any = None
         if self.version == "1.1":
@@ -77,9 +90,10 @@ class XsdValidator:
                     location=str(self.path)) from None
             if valid:
                 return
-            for entry in list(self._lxml.error_log)[:MAX_SCHEMA_ERRORS]:
-                yield SchemaViolation(message=entry.message, line=entry.line or None,
-                                      column=entry.column or None, xpath=entry.path or None)
+            for v in libxml2_violations(self._lxml, tree, self._lxml.error_log, self._declared,
+                                        MAX_SCHEMA_ERRORS, self._optional):
+                yield SchemaViolation(message=v.explained.en, message_zh=v.explained.zh, line=v.line,
+                                      xpath=v.xpath, engine_message=capped(v.engine_message))
             return
         try:
             errors = within_budget(XSD11_VALIDATE_SECONDS, lambda: self._xsd11_errors(tree))
@@ -97,10 +111,26 @@ class XsdValidator:
         for error in self._xmlschema.iter_errors(tree):
             if len(found) >= MAX_SCHEMA_ERRORS:
                 break
-            elem = getattr(error, "elem", None)
-            found.append(SchemaViolation(message=error.reason or str(error),
-                                         line=getattr(elem, "sourceline", None), xpath=error.path))
+            found.append(self._xsd11_violation(error, tree))
         return found
+
+    def _xsd11_violation(self, error: Any, tree: etree._ElementTree) -> SchemaViolation:
+        """xmlschema's error, said as the fix when it is about an element's content."""
+        elem = getattr(error, "elem", None)
+        engine = capped(error.reason or str(error))
+        from xmlschema import XMLSchemaChildrenValidationError
+
+        if isinstance(error, XMLSchemaChildrenValidationError) and isinstance(elem, etree._Element):
+            child = error.invalid_child
+            names = [getattr(e, "name", None) for e in (error.expected or ())]
+            if child is None or isinstance(child, etree._Element):
+                said, _ = explain_content(elem, child, [n if isinstance(n, str) else "*" for n in names],
+                                          self._declared, self._optional)
+                at = said.element
+                return SchemaViolation(message=said.en, message_zh=said.zh, line=at.sourceline,
+                                       xpath=tree.getpath(at), engine_message=engine)
+        return SchemaViolation(message=engine, line=getattr(elem, "sourceline", None), xpath=error.path,
+                               engine_message=engine)
 
 
 def _meta_valid(schema: Any) -> bool:
@@ -196,8 +226,34 @@ class JsonSchemaValidator:
             raise RuleError(f"JSON Schema validation could not run: {type(exc).__name__}: "
                             f"{_capped(str(exc))}", location=str(self.path)) from None
         for error in errors:
-            # jsonschema-rs quotes the failing value whole: a 60 MB string would be printed.
-            yield SchemaViolation(message=_capped(error.message), pointer=_pointer(error.instance_path))
+            yield _json_violation(error)
+
+
+def _member(name: Any) -> str:
+    """A member name for a message: bare when it is a plain identifier, else quoted and capped."""
+    text = str(name)
+    return text if _PLAIN_NAME.fullmatch(text) else quoted(text, 80)
+
+
+def _json_violation(error: Any) -> SchemaViolation:
+    """jsonschema-rs's error, said as the fix for a missing or an undeclared member."""
+    # jsonschema-rs quotes the failing value whole: a 60 MB string would be printed.
+    engine = _capped(error.message)
+    pointer = _pointer(error.instance_path)
+    kind = error.kind
+    if isinstance(kind, jsonschema_rs.ValidationErrorKind.Required):
+        name = _member(kind.property)
+        return SchemaViolation(message=f"{name} is missing", message_zh=f"缺少 {name}", pointer=pointer,
+                               engine_message=engine)
+    if isinstance(kind, jsonschema_rs.ValidationErrorKind.AdditionalProperties):
+        names = [_member(n) for n in list(kind.unexpected)[:5]]
+        more = len(kind.unexpected) - len(names)
+        listed = ", ".join(names) + (f" (and {more} more)" if more > 0 else "")
+        listed_zh = "、".join(names) + ("等" if more > 0 else "")
+        return SchemaViolation(message=f"{listed}: not a member the schema declares here",
+                               message_zh=f"{listed_zh}：模式在此处未声明该成员", pointer=pointer,
+                               engine_message=engine)
+    return SchemaViolation(message=engine, pointer=pointer, engine_message=engine)
 
 
 def _capped(text: str, limit: int = 300) -> str:

@@ -66,6 +66,12 @@ class SchemaDocuments:
     # `bundle:///PATH` -> the file it was read from (for messages).
     files: Mapping[str, Path]
     version: str  # "1.0" or "1.1" (vc:minVersion of the entry)
+    # Local names of every element the documents declare: tells a stray element from a misplaced
+    # one when a schema error is said again in plain words (`xsd_messages`).
+    element_names: frozenset[str] = frozenset()
+    # Local names that every particle of the documents makes optional (minOccurs="0"): of several
+    # names a content model expected, the one that is not optional is the one missing.
+    optional_names: frozenset[str] = frozenset()
 
 
 def _url(relative: str) -> str:
@@ -113,6 +119,9 @@ def read_schema_documents(entry: Path, *, root: Path) -> SchemaDocuments:
     queued = {entry_file}
     total = 0
     version = "1.0"
+    names: set[str] = set()
+    optional: set[str] = set()
+    mandatory: set[str] = set()
     while pending:
         file, referrer = pending.pop()
         if len(files) >= XSD_MAX_DOCUMENTS:
@@ -133,6 +142,7 @@ def read_schema_documents(entry: Path, *, root: Path) -> SchemaDocuments:
         tree = _parse(data, file, referrer)
         if file == entry_file and tree.getroot().get(f"{{{VC_NS}}}minVersion") == "1.1":
             version = "1.1"
+        _collect_names(tree.getroot(), names, optional, mandatory)
         for node in tree.getroot().iter(*_REFERENCES):
             location = node.get("schemaLocation")
             if location is None:
@@ -147,7 +157,21 @@ def read_schema_documents(entry: Path, *, root: Path) -> SchemaDocuments:
         served[url] = _serve(tree)
         files[url] = file
     return SchemaDocuments(entry=entry, entry_url=_url(entry_file.relative_to(root).as_posix()),
-                           served=served, files=files, version=version)
+                           served=served, files=files, version=version,
+                           element_names=frozenset(names), optional_names=frozenset(optional - mandatory))
+
+
+def _collect_names(schema: etree._Element, names: set[str], optional: set[str], mandatory: set[str]) -> None:
+    """The element names a schema document declares, and which particles make them optional."""
+    for node in schema.iter(f"{{{XS_NS}}}element"):
+        name = node.get("name") or (node.get("ref") or "").rpartition(":")[2]
+        if not name:
+            continue
+        if node.get("name"):
+            names.add(name)
+        if node.getparent() is schema:
+            continue  # a global declaration is no particle: it has no minOccurs
+        (optional if node.get("minOccurs", "1").strip() == "0" else mandatory).add(name)
 
 
 def _parse(data: bytes, file: Path, referrer: str) -> etree._ElementTree:

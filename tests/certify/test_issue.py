@@ -5,6 +5,7 @@ from __future__ import annotations
 import copy
 import hashlib
 import json
+import re
 import uuid
 from pathlib import Path
 from typing import Any
@@ -99,15 +100,15 @@ def _set_count(document: dict[str, Any]) -> None:
 
 
 REFUSALS = {
-    "not conformant": (lambda: results_bytes(NOT_CONFORMANT), "is not-conformant"),
-    "processing error": (lambda: results_bytes(UNPROCESSABLE), "is error"),
+    "not conformant": (lambda: results_bytes(NOT_CONFORMANT), "the run is not conformant to class"),
+    "processing error": (lambda: results_bytes(UNPROCESSABLE), "could not be decided"),
     "MUST cantTell (edited verdict)": (lambda: _edited(lambda d: _set_outcome(d, "cantTell")),
                                        "MUST requirement EXC-.* is cantTell"),
     "MUST untested (edited verdict)": (lambda: _edited(lambda d: _set_outcome(d, "untested")),
                                        "is untested"),
     "MUST failed on a payload (edited aggregate)": (lambda: _edited(_set_count), "1 cantTell"),
     "class verdict edited": (lambda: _edited(lambda d: d["classes"][0].update(verdict="error")),
-                             "class 'core' is error"),
+                             "conformance to class 'core' could not be decided"),
     "empty run": (lambda: results_bytes(()), "no payload was tested"),
     "no subject": (lambda: results_bytes(subject=None), "name no subject"),
     "payload without hash": (lambda: _edited(lambda d: d["payloads"][0].update(sha256=None)),
@@ -168,3 +169,12 @@ def test_issue_file_hashes_the_bytes_it_read(tmp_path: Path) -> None:
     assert cert["evidence"]["results-sha256"] == "sha256:" + hashlib.sha256(path.read_bytes()).hexdigest()
     with pytest.raises(UsageError, match="cannot read run results"):
         issue_file(tmp_path / "missing.json", issuer_key(), OPTIONS, now=NOW)
+
+
+def test_a_not_conformant_run_is_refused_in_plain_words() -> None:
+    with pytest.raises(IssueRefused) as info:
+        _issue(results_bytes(NOT_CONFORMANT))
+    message = str(info.value)
+    assert "not-conformant" not in message
+    assert re.search(r"the run is not conformant to class '\w+': \d+ of \d+ payloads failed", message)
+    assert message.endswith("a certificate needs every mandatory requirement of the class passed")

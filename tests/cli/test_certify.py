@@ -86,7 +86,7 @@ def _must_cant_tell() -> bytes:
 
 
 REFUSED = {
-    "not conformant": (lambda: results_bytes(NOT_CONFORMANT), "not-conformant"),
+    "not conformant": (lambda: results_bytes(NOT_CONFORMANT), "the run is not conformant to class"),
     "MUST cantTell": (_must_cant_tell, "is cantTell"),
     "empty run": (lambda: results_bytes(()), "no payload was tested"),
     "no subject": (lambda: results_bytes(subject=None), "no subject"),
@@ -334,3 +334,63 @@ def test_bad_max_age_is_a_usage_error(lab: dict[str, Path]) -> None:
     invoke("certificate", "refresh", "--key", lab["key"], "--list", listing)
     result = verify(issued(lab), lab["jwk"], "--revocations", listing, "--max-age", "soon")
     assert result.exit_code == 2 and "--max-age 'soon'" in result.stderr
+
+
+def _verified_json(result: Result) -> dict[str, Any]:
+    document: dict[str, Any] = json.loads(result.output)
+    assert document["format"] == "egov-conformance/certificate-verification"
+    assert document["exit-code"] == result.exit_code
+    return document
+
+
+def _outcomes(document: dict[str, Any]) -> dict[str, str]:
+    return {c["check"]: c["outcome"] for c in document["checks"]}
+
+
+def test_verify_json_of_a_valid_certificate(lab: dict[str, Path]) -> None:
+    cert = issued(lab)
+    result = verify(cert, lab["jwk"], "--format", "json")
+    assert result.exit_code == 0, result.output
+    document = _verified_json(result)
+    assert document["valid"] is True and document["status"] == "valid"
+    assert _outcomes(document) == {"issuer-key": "passed", "signature": "passed",
+                                   "revocation": "not-checked", "validity-period": "passed"}
+    stated = json.loads(cert.read_text("utf-8"))["certificate"]
+    assert document["certificate"]["id"] == stated["id"]
+    assert document["certificate"]["subject"] == stated["subject"]
+    assert document["certificate"]["standard"] == {"id": stated["scope"]["standard"]["id"],
+                                                   "version": stated["scope"]["standard"]["version"]}
+    assert document["certificate"]["class"] == stated["scope"]["class"]
+    assert (document["certificate"]["issued"], document["certificate"]["expires"]) == (
+        stated["issued"], stated["expires"])
+
+
+def test_verify_json_keeps_the_exit_codes(lab: dict[str, Path]) -> None:
+    cert = issued(lab, "--valid-days", "10")
+    expired = verify(cert, lab["jwk"], "--format", "json", "--at", "2099-01-01")
+    assert expired.exit_code == 5
+    document = _verified_json(expired)
+    assert document["valid"] is False and document["status"] == "expired"
+    assert _outcomes(document)["validity-period"] == "failed"
+    wrong = verify(cert, lab["other_jwk"], "--format", "json")
+    assert wrong.exit_code == 4
+    document = _verified_json(wrong)
+    assert _outcomes(document) == {"issuer-key": "failed", "signature": "not-checked",
+                                   "revocation": "not-checked", "validity-period": "not-checked"}
+    assert document["certificate"] is None
+    _edit(cert, lambda c: c["subject"].update(organisation="Mallory Inc"))
+    tampered = verify(cert, lab["jwk"], "--format", "json")
+    assert tampered.exit_code == 3
+    assert _outcomes(_verified_json(tampered))["signature"] == "failed"
+
+
+def test_verify_json_of_a_revoked_certificate(lab: dict[str, Path]) -> None:
+    cert = issued(lab)
+    listing = lab["dir"] / "revocations.json"
+    assert invoke("certificate", "revoke", cert, "--key", lab["key"], "--list", listing).exit_code == 0
+    result = verify(cert, lab["jwk"], "--revocations", listing, "--format", "json")
+    assert result.exit_code == 6
+    document = _verified_json(result)
+    assert document["status"] == "revoked"
+    assert _outcomes(document) == {"issuer-key": "passed", "signature": "passed", "revocation": "failed",
+                                   "validity-period": "passed"}

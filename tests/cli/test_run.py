@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import signal
 import subprocess
 import sys
@@ -13,7 +14,7 @@ from pathlib import Path
 import pytest
 
 from conformance.certify import load_certificate, load_public_key, verify
-from conformance.records.run_results import load_run_results
+from conformance.records.run_results import load_run_record, load_run_results
 from tests.conftest import ENVELOPE_FIXTURES
 
 REPORTS = ("results.json", "junit.xml", "earl.jsonld", "report.html")
@@ -84,6 +85,63 @@ def test_usage_errors_exit_2_without_results(
     assert "Traceback" not in done.stderr
     assert not (tmp_path / "out" / "results.json").exists()
     assert not (tmp_path / "out" / "certificate.json").exists()
+
+
+def _mixed(tmp_path: Path) -> Path:
+    """An unrecognised payload, an unparsable one and a MUST failure: what a vendor's first run holds."""
+    folder = tmp_path / "mixed"
+    folder.mkdir()
+    (folder / "other-root.xml").write_text("<a/>\n", encoding="utf-8")
+    for name in ("hostile/truncated.json", "xml/bad-created-no-zone.xml", "xml/conformant-full.xml"):
+        (folder / Path(name).name).write_bytes((ENVELOPE_FIXTURES / name).read_bytes())
+    return folder
+
+
+def test_run_summary_names_processing_errors_first_then_what_to_fix(tmp_path: Path) -> None:
+    done = conform_run(tmp_path / "out", _mixed(tmp_path))
+    assert done.returncode == 1, done.stderr
+    lines = done.stdout.splitlines()
+    first = lines.index("processing errors: 2 payload(s) could not be judged (every requirement on them "
+                        "is undecided: fix these first)")
+    assert lines[first + 1] == f"  {tmp_path / 'mixed' / 'other-root.xml'}: unrecognised"
+    assert lines[first + 3] == f"  {tmp_path / 'mixed' / 'truncated.json'}: unparsable"
+    requirement = lines.index("  EXC-007 MUST: failed on 1 of 4 payload(s)")
+    assert requirement > first and lines[requirement - 1] == "failing requirements: 1"
+    assert lines[requirement + 3].startswith("        line 6; /env:Envelope/env:Created: timestamp ")
+    assert lines[requirement + 4].startswith("      how to fix: ")
+    # The conformance summary replaces pytest's list of test ids and its warnings summary.
+    assert "short test summary info" not in done.stdout and "warnings summary" not in done.stdout
+    assert not any(line.startswith(("FAILED ", "ERROR ")) for line in lines)
+    assert "verdict for class full: not conformant" in lines
+    assert "no certificate: the class did not pass" in lines
+
+
+def test_run_in_chinese_has_no_english_label(tmp_path: Path) -> None:
+    from conformance.reports.labels import english_words
+
+    done = conform_run(tmp_path / "out", _mixed(tmp_path), extra=("--lang", "zh"))
+    assert done.returncode == 1, done.stderr
+    out = done.stdout
+    assert "处理错误：2 个载荷无法评判" in out and "  EXC-007 必须：在 4 个载荷中有 1 个未通过" in out
+    assert "类别 full 的结论：不符合" in out and "未颁发证书：该类别未通过" in out
+    assert "已验证 4/4 个载荷" in done.stderr
+    record = load_run_record(tmp_path / "out" / "results.json")
+    data = {str(tmp_path / "out"), "results.json junit.xml earl.jsonld report.html", "core", "full"}
+    for payload in record.payloads:
+        data.add(payload.name)
+        for finding in payload.findings:
+            data |= {finding.message.zh, finding.hint.zh if finding.hint else ""}
+            if finding.location is not None:
+                data |= {finding.location.xpath or ""}
+    data |= {r.statement.zh for r in record.requirements} | {r.id for r in record.requirements}
+    # pytest's own progress and count lines ("1 failed, 2 passed") are not ours to translate.
+    pytest_lines = re.compile(r"[.FEsx]+ +\[100%\]|\d+ \w+.* in [\d.]+s")
+    ours = "\n".join(line for line in out.splitlines() if not pytest_lines.fullmatch(line))
+    for value in sorted(data, key=len, reverse=True):
+        if value:
+            ours = ours.replace(value, " ")
+    found = sorted({w for w in re.findall(r"[A-Za-z]{2,}", ours) if w in english_words()})
+    assert not found, (found, ours)
 
 
 def test_malformed_subject_is_refused_before_any_work(tmp_path: Path) -> None:

@@ -174,3 +174,84 @@ def test_an_interrupted_run_leaves_the_previous_output(tmp_path: Path,
     result = invoke("validate", "--format", "json", "-o", out, conformant(".json"))
     assert result.exit_code == 1 and result.output.strip() == "Aborted!"  # click's own Ctrl-C exit
     assert out.read_text() == "previous" and os.listdir(tmp_path) == ["results.json"]
+
+
+def _stdin(data: bytes, *args: str) -> Any:
+    """`conform validate ARGS` with `data` on standard input (CliRunner: stdout and stderr apart)."""
+    from click.testing import CliRunner
+
+    from conformance.cli import cli
+
+    result = CliRunner().invoke(cli, ["validate", *args], input=data, catch_exceptions=False)
+    assert "Traceback" not in result.output, result.output
+    return result
+
+
+@pytest.mark.parametrize("suffix", [".xml", ".json"])
+def test_dash_reads_one_payload_from_standard_input(suffix: str) -> None:
+    path = conformant(suffix)
+    result = _stdin(path.read_bytes(), "-", "--standard", ENVELOPE_REF, "--format", "json")
+    assert result.exit_code == 0, result.output
+    (payload,) = json.loads(result.stdout)["payloads"]
+    from_file = json.loads(invoke("validate", "--format", "json", str(path)).output)["payloads"][0]
+    assert payload["name"] == "<stdin>"
+    # Sniffed as the file is: the same message type, hash and outcomes.
+    assert {k: v for k, v in payload.items() if k != "name"} == {k: v for k, v in from_file.items()
+                                                                  if k != "name"}
+
+
+def test_standard_input_is_one_payload_among_files_in_order() -> None:
+    path, requirement = failing(".xml")
+    result = _stdin(path.read_bytes(), str(conformant(".json")), "-", str(conformant(".xml")))
+    assert result.exit_code == 1
+    lines = [line for line in result.stdout.splitlines() if line[:4] in ("PASS", "FAIL")]
+    names = [str(conformant(".json")), "<stdin>", str(conformant(".xml"))]
+    assert [line.split()[1] for line in lines] == names
+    assert lines[1].startswith("FAIL") and requirement in result.stdout
+
+
+def test_standard_input_over_the_size_budget_is_a_processing_error() -> None:
+    result = _stdin(b"<a>" + b"x" * 5000 + b"</a>", "-", "--max-bytes", "100")
+    assert result.exit_code == 1
+    assert "ERROR <stdin>" in result.stdout and "payload is over the limit of 100 bytes" in result.stdout
+
+
+def test_standard_input_is_read_once() -> None:
+    result = _stdin(b"{}", "-", "-")
+    assert result.exit_code == 2 and "standard input (-) can be read only once" in result.stderr
+
+
+@pytest.mark.parametrize("value", ["0", "-1", "two", "1.5", "9" * 5000, ""])
+def test_jobs_is_auto_or_a_whole_number(value: str) -> None:
+    result = invoke("validate", "--jobs", value, str(conformant(".xml")))
+    assert result.exit_code == 2
+    assert "is not 'auto' or a whole number of at least 1" in result.output
+    assert len(result.output) < 1000  # the value is quoted, not a page of nines
+
+
+def test_jobs_auto_is_the_default_and_says_so() -> None:
+    result = invoke("validate", "--help")
+    assert "-j, --jobs N|auto" in result.output and "[default: auto]" in result.output
+    auto = invoke("validate", "--format", "json", "--jobs", "auto", str(ENVELOPE_FIXTURES))
+    default = invoke("validate", "--format", "json", str(ENVELOPE_FIXTURES))
+    one = invoke("validate", "--format", "json", "--jobs", "1", str(ENVELOPE_FIXTURES))
+    assert json.loads(auto.output)["payloads"] == json.loads(one.output)["payloads"]
+    assert json.loads(default.output)["payloads"] == json.loads(one.output)["payloads"]
+
+
+def test_more_jobs_than_payloads_is_cut_with_a_note() -> None:
+    result = _stdin(b"", "--jobs", "64", str(conformant(".xml")))
+    assert result.exit_code == 0
+    assert result.stderr == ("conform: note: --jobs 64: 1 worker process(es), never more than the CPUs "
+                             f"available to this process ({len(os.sched_getaffinity(0))}) or the payloads\n")
+    assert "note" not in _stdin(b"", "--jobs", "auto", str(conformant(".xml"))).stderr
+    assert "note" not in _stdin(b"", "--jobs", "1", str(conformant(".xml"))).stderr
+
+
+def test_the_cli_spells_the_engine_constants_as_the_engine_does() -> None:
+    """validate.py and common.py repeat three constants so that `--help` and Tab do not load the engine."""
+    from conformance.cli import common, validate
+    from conformance.execution import batch, executors
+
+    assert common.AUTO_JOBS == executors.AUTO_JOBS
+    assert (validate.DEFAULT_PATTERNS, validate.STDIN) == (batch.DEFAULT_PATTERNS, batch.STDIN)

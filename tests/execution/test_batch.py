@@ -8,6 +8,7 @@ the interpreter, so no signal handler could stop it), touches memory, or kills i
 from __future__ import annotations
 
 import faulthandler
+import io
 import os
 import signal
 import time
@@ -21,9 +22,9 @@ import pytest
 from conformance.core.findings import Outcome, Verdict
 from conformance.core.results import PayloadResult
 from conformance.execution import supervisor
-from conformance.execution.batch import validate_paths
+from conformance.execution.batch import STDIN, iter_payload_inputs, read_stream, validate_paths
 from conformance.execution.session import ValidationSession
-from conformance.execution.supervisor import UNLIMITED, ExecutionBudget, _blame, _Task
+from conformance.execution.supervisor import UNLIMITED, ExecutionBudget, StreamedPayload, _blame, _Task
 from tests.conftest import ENVELOPE_FIXTURES
 
 GOOD_XML = ENVELOPE_FIXTURES / "xml" / "conformant-full.xml"
@@ -169,3 +170,43 @@ def test_abandoning_the_results_stops_every_worker(session: ValidationSession, c
     assert children
     results.close()  # what an exception in the caller, or Ctrl-C, does to the generator
     assert not any(c.is_alive() for c in children)
+
+
+class _Endless(io.RawIOBase):
+    """A stream that never ends (`yes | conform validate -`), counting the bytes asked for."""
+
+    def __init__(self) -> None:
+        self.given = 0
+
+    def readable(self) -> bool:
+        return True
+
+    def read(self, size: int = -1) -> bytes:
+        assert 0 < size <= 1024 * 1024, "never the whole budget at once, never unbounded"
+        self.given += size
+        return b"y" * size
+
+
+def test_a_stream_is_read_within_the_size_budget() -> None:
+    assert read_stream(io.BytesIO(b"<a/>"), max_bytes=4) == StreamedPayload("<stdin>", b"<a/>")
+    endless = _Endless()
+    payload = read_stream(endless, max_bytes=3 * 1024 * 1024)  # type: ignore[arg-type]
+    assert payload == StreamedPayload("<stdin>", b"", over_limit=3 * 1024 * 1024)
+    assert endless.given == 3 * 1024 * 1024 + 1  # one byte past the budget, and no more
+
+
+def test_dash_is_standard_input_at_its_place_in_the_order(corpus: list[Path]) -> None:
+    folder = corpus[0].parent
+    inputs = list(iter_payload_inputs([corpus[0], STDIN, folder], stdin=io.BytesIO(b"{}")))
+    assert inputs[:2] == [corpus[0], StreamedPayload("<stdin>", b"{}")]
+    assert inputs[2:] == sorted(corpus)
+    # Without a stream to read, `-` is a path like any other (the API never reads our stdin).
+    assert list(iter_payload_inputs([STDIN])) == [STDIN]
+
+
+def test_a_streamed_payload_stopped_in_its_worker_keeps_its_name() -> None:
+    done: dict[int, PayloadResult] = {}
+    task = _Task(0, StreamedPayload("<stdin>", b"<a/>"))
+    worker = SimpleNamespace(tasks=deque([task]))
+    _blame(worker, task, deque(), done, supervisor.Text.same("stopped"))  # type: ignore[arg-type]
+    assert done[0].name == "<stdin>" and done[0].processing_error

@@ -16,15 +16,19 @@ from conformance.core.results import PayloadResult
 from conformance.execution import executors, supervisor
 from conformance.execution.batch import validate_paths
 from conformance.execution.executors import (
+    AUTO_JOBS,
     SerialExecutor,
     SupervisedExecutor,
+    available_cpus,
     executor_for,
     executor_kinds,
+    parse_jobs,
     register_executor,
     results_of,
+    worker_count,
 )
 from conformance.execution.session import ValidationSession
-from conformance.execution.supervisor import DEFAULT_BUDGET, UNLIMITED, ExecutionBudget
+from conformance.execution.supervisor import DEFAULT_BUDGET, UNLIMITED, ExecutionBudget, StreamedPayload
 from tests.execution.test_batch import GOOD_JSON, GOOD_XML, _hang, _hostile
 
 
@@ -60,7 +64,8 @@ def test_the_stream_starts_once_counts_every_payload_in_order_and_finishes_once(
     events = list(executor.run(session, corpus))
     first, *validated, last = events
     kind = "serial" if isinstance(executor, SerialExecutor) else "supervised"
-    assert first == RunStarted(kind, getattr(executor, "jobs", 1), total=len(corpus))
+    workers = worker_count(getattr(executor, "jobs", 1), len(corpus))
+    assert first == RunStarted(kind, workers, total=len(corpus))
     assert [e.index for e in validated if isinstance(e, PayloadValidated)] == list(range(len(corpus)))
     assert len(validated) == len(corpus)
     assert last == RunFinished(len(corpus), interrupted=False)
@@ -79,7 +84,7 @@ def test_a_consumer_stopping_early_leaves_no_worker_behind(session: ValidationSe
     assert isinstance(next(events), RunStarted)
     assert isinstance(next(events), PayloadValidated)
     children = multiprocessing.active_children()
-    assert len(children) == 2
+    assert len(children) == worker_count(2, len(corpus))  # 2, or 1 on a machine of one CPU
     executors.stop(events)
     assert not any(c.is_alive() for c in children)
     assert not multiprocessing.active_children()
@@ -196,3 +201,95 @@ def test_an_executor_registered_by_name_is_used(session: ValidationSession, corp
     assert isinstance(executor.emitted[-1], RunFinished)
     with pytest.raises(ConformanceError, match="registered twice"):
         register_executor("supervised", factory)
+
+
+@pytest.mark.parametrize(("jobs", "payloads", "cpus", "workers"), [
+    (AUTO_JOBS, None, 4, 4),   # auto: one per CPU
+    (AUTO_JOBS, 1, 4, 1),      # one payload, one job
+    (AUTO_JOBS, 0, 4, 0),      # nothing to do, no process
+    (8, None, 2, 2),           # never more than the CPUs, whatever is asked
+    (8, 3, 16, 3),             # never more than the payloads
+    (3, None, 8, 3),
+    (1, 500, 8, 1),
+])
+def test_never_more_workers_than_cpus_or_payloads(jobs: int, payloads: int | None, cpus: int,
+                                                  workers: int) -> None:
+    assert worker_count(jobs, payloads, cpus) == workers
+
+
+def test_the_cpus_are_the_ones_this_process_may_run_on(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(executors.os, "sched_getaffinity", lambda pid: {3}, raising=False)
+    monkeypatch.setattr(executors.os, "cpu_count", lambda: 64)
+    assert available_cpus() == 1 and worker_count(AUTO_JOBS) == 1
+    monkeypatch.delattr(executors.os, "sched_getaffinity")
+    assert available_cpus() == 64
+
+
+@pytest.mark.parametrize(("text", "jobs"), [("auto", AUTO_JOBS), (" AUTO ", AUTO_JOBS), ("0", AUTO_JOBS),
+                                            ("3", 3)])
+def test_jobs_are_auto_or_a_number(text: str, jobs: int) -> None:
+    assert parse_jobs(text) == jobs
+
+
+@pytest.mark.parametrize("text", ["-1", "many", "", "9" * 5000])
+def test_other_jobs_are_refused(text: str) -> None:
+    with pytest.raises(ValueError):
+        parse_jobs(text)
+
+
+def _count_workers(monkeypatch: pytest.MonkeyPatch) -> list[object]:
+    started: list[object] = []
+    real = supervisor._Worker
+
+    def worker(*args: object) -> object:
+        started.append(real(*args))
+        return started[-1]
+
+    monkeypatch.setattr(supervisor, "_Worker", worker)
+    return started
+
+
+@pytest.mark.parametrize(("count", "asked", "cpus", "workers"), [
+    (1, AUTO_JOBS, 8, 1), (3, 8, 8, 3), (5, AUTO_JOBS, 2, 2), (0, 4, 4, 0), (40, 8, 3, 3)])
+def test_a_stream_gets_no_more_workers_than_it_has_payloads(
+        session: ValidationSession, corpus: list[Path], monkeypatch: pytest.MonkeyPatch,
+        count: int, asked: int, cpus: int, workers: int) -> None:
+    monkeypatch.setattr(executors, "available_cpus", lambda: cpus)
+    started = _count_workers(monkeypatch)
+    paths = (corpus * 5)[:count]
+    events = list(SupervisedExecutor(asked).run(session, iter(paths)))
+    assert events[0] == RunStarted("supervised", workers, total=None)  # a stream: no total promised
+    assert len(started) == workers  # and not one process more was started
+    assert [r.name for r in _results(events)] == [str(p) for p in paths]
+    assert events[-1] == RunFinished(count)
+
+
+def test_a_short_input_is_spread_over_every_worker(session: ValidationSession, corpus: list[Path],
+                                                   monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(executors, "available_cpus", lambda: 3)
+    started = _count_workers(monkeypatch)
+    given: list[int] = []
+    real_send = supervisor._send
+
+    def send(worker: object, batch: list[object]) -> None:
+        given.append(len(batch))
+        real_send(worker, batch)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(supervisor, "_send", send)
+    results = list(validate_paths(session, corpus[:5], jobs=AUTO_JOBS))
+    assert len(started) == 3 and sorted(given) == [1, 2, 2]  # not 4 on one worker and 1 on another
+    assert [r.name for r in results] == [str(p) for p in corpus[:5]]
+
+
+@pytest.mark.parametrize("executor", EXECUTORS, ids=lambda e: f"{type(e).__name__}-{getattr(e, 'jobs', 1)}")
+def test_a_payload_read_already_is_validated_as_its_file(session: ValidationSession, corpus: list[Path],
+                                                         executor: executors.Executor) -> None:
+    streamed = StreamedPayload("<stdin>", corpus[1].read_bytes())
+    too_big = StreamedPayload("<stdin>", b"", over_limit=100)
+    first, second, third = _results(list(executor.run(session, [corpus[1], streamed, too_big])))
+    assert second.name == "<stdin>" and second.sha256 == first.sha256
+    assert (second.outcomes, second.verdict, second.message_type) == (first.outcomes, first.verdict,
+                                                                     first.message_type)
+    assert third.name == "<stdin>" and third.verdict is Verdict.ERROR and third.processing_error
+    assert third.findings[0].message.en == "payload is over the limit of 100 bytes"
+    assert "100" in third.findings[0].message.zh

@@ -177,9 +177,37 @@ def test_case_kind(outcome: Outcome, level: str, kind: str) -> None:
 
 @pytest.mark.parametrize(("name", "dotted"), [
     ("fixtures/xml/bad-id.xml", "fixtures.xml.bad-id_xml"),
-    ("/abs/./dir/v1.0.0/a.json", "abs.dir.v1_0_0.a_json"),
-    ("C:\\in\\a.xml", "C:.in.a_xml"),
+    ("./v1.0.0/a.json", "v1_0_0.a_json"),
+    # Absolute, with no payload root given: the file alone, never the path that leads to it.
+    ("/abs/./dir/v1.0.0/a.json", "a_json"),
+    ("C:\\in\\a.xml", "a_xml"),
+    ("<stdin>", "<stdin>"),
     ("", "payload"),
 ])
 def test_classname(name: str, dotted: str) -> None:
     assert classname(name) == dotted
+
+
+def test_absolute_payloads_are_named_from_the_folder_they_share() -> None:
+    names = ["/home/ci/build-17/payloads/xml/a.xml", "/home/ci/build-17/payloads/json/b.json",
+             "/home/ci/build-17/payloads/c.xml", "relative/d.xml"]
+    root = junit.payload_root(names)
+    assert root == ("home", "ci", "build-17", "payloads")
+    assert [classname(n, root) for n in names] == ["xml.a_xml", "json.b_json", "c_xml", "relative.d_xml"]
+    # Payloads that share nothing but `/`: each is named by its file alone.
+    apart = ["/srv/a.xml", "/tmp/x/b.xml"]
+    assert junit.payload_root(apart) == ()
+    assert [classname(n, junit.payload_root(apart)) for n in apart] == ["a_xml", "b_xml"]
+
+
+def test_no_absolute_path_reaches_a_class_name(failing_document: dict[str, Any]) -> None:
+    document = copy.deepcopy(failing_document)
+    base = "/home/vendor/secret-project/out"
+    for i, payload in enumerate(document["payloads"]):
+        payload["name"] = f"{base}/{'xml' if i % 2 else 'json'}/p{i}.xml"
+    root = parse(junit_xml(as_record(document)))
+    names = {case.get("classname") for case in root.iter("testcase")}
+    assert names == {f"{'xml' if i % 2 else 'json'}.p{i}_xml" for i in range(len(document["payloads"]))}
+    assert not any("home" in n or "secret" in n for n in names)
+    # The suite's own name and properties still say exactly which file it was.
+    assert {s.get("name") for s in root.iter("testsuite")} == {p["name"] for p in document["payloads"]}

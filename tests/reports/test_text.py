@@ -89,3 +89,66 @@ def test_any_string_gives_output_that_encodes(text: str) -> None:
     writer.close()
     data = json.loads(stream.getvalue().encode("utf-8"))
     assert data["summary"]["payloads"] == 1
+
+
+# --- Labels in the language asked for (issue 10 §3) ----------------------------------------------
+
+def _validate_text(lang: str, verbose: bool = False) -> tuple[str, list[PayloadResult]]:
+    from conformance import api
+    from tests.conftest import ENVELOPE_FIXTURES
+
+    standard = api.load_standard("egov-exchange-envelope")
+    names = ["xml/bad-created-no-zone.xml", "json/bad-digest-value-short.json", "xml/warn-empty-part.xml",
+             "hostile/truncated.json", "xml/conformant-full.xml"]
+    results = list(api.validate([ENVELOPE_FIXTURES / n for n in names], standard=standard))
+    stream = io.StringIO()
+    writer = TextWriter(stream, {standard.ref: standard}, lang=lang, verbose=verbose)
+    for result in results:
+        writer.write(result)
+    writer.close()
+    return stream.getvalue(), results
+
+
+def test_english_text_keeps_its_labels() -> None:
+    out, _ = _validate_text("en", verbose=True)
+    lines = out.splitlines()
+    assert any(line.startswith("FAIL  ") and line.endswith("[not conformant; egov-exchange-envelope@1.0.0 "
+                                                           "envelope-xml, class full]") for line in lines)
+    assert any(line.startswith("ERROR ") and line.endswith("[processing error; unrecognised]")
+               for line in lines)
+    assert "  EXC-007 MUST (failed): The creation time MUST be an ISO 8601 (GB/T 7408.1) date-time with a " \
+           "zone designator." in lines
+    assert "  EXC-020 SHOULD (warning): The size of a payload part SHOULD be greater than 0 bytes." in lines
+    assert any(line.startswith("    line 6; /env:Envelope/env:Created: ") for line in lines)
+    pointer = "    line 29, column 20; pointer /payload/parts/0/digest/value: "
+    assert any(line.startswith(pointer) for line in lines)
+    assert "  processing error:" in lines and any(line.startswith("    how to fix: ") for line in lines)
+    assert any(re.fullmatch(r"  \d+ requirement\(s\) passed", line) for line in lines)
+    assert lines[-1] == "5 payload(s): 2 conformant, 2 not conformant, 1 processing error"
+
+
+def test_chinese_text_has_no_english_label() -> None:
+    from conformance.reports.labels import english_words
+
+    out, results = _validate_text("zh", verbose=True)
+    lines = out.splitlines()
+    assert "  EXC-007 必须（未通过）：创建时间必须是带时区标识的 ISO 8601（GB/T 7408.1）日期时间。" in lines
+    assert any(line.startswith("    第 6 行；/env:Envelope/env:Created：") for line in lines)
+    pointer = "    第 29 行第 20 列；指针 /payload/parts/0/digest/value："
+    assert any(line.startswith(pointer) for line in lines)
+    assert "  EXC-020 应当（警告）：载荷部件的字节数应大于 0。" in lines
+    assert "  处理错误：" in lines and any(line.startswith("    修改建议：") for line in lines)
+    assert lines[-1] == "共 5 个载荷：符合 2，不符合 2，处理错误 1"
+    data = {"egov-exchange-envelope@1.0.0", "envelope-xml", "envelope-json", "full"}
+    for result in results:
+        data.add(result.name)
+        for finding in result.findings:
+            data |= {finding.message.zh, finding.hint.zh if finding.hint else "", finding.excerpt or "",
+                     *(finding.excerpt or "").split("\n")}
+            if finding.location is not None:
+                data |= {finding.location.xpath or "", finding.location.pointer or ""}
+    for value in sorted(data, key=len, reverse=True):
+        if value:
+            out = out.replace(value, " ")
+    found = sorted({w for w in re.findall(r"[A-Za-z]{2,}", out) if w in english_words()})
+    assert not found, (found, out)

@@ -191,3 +191,38 @@ def test_payloads_bound_at_generation_need_no_option(pytester: pytest.Pytester) 
     assert result.ret == 0
     conformant = len(list((ENVELOPE / "xml").glob("conformant-*.xml")))
     assert f"payloads: {conformant} ({conformant} conformant" in result.stdout.str()
+
+
+def test_terminal_summary_shows_processing_errors_first_then_failing_requirements(
+    pytester: pytest.Pytester, suite: Path
+) -> None:
+    result = run(pytester, suite, "hostile/truncated.json", "xml/bad-sender-uscc-check.xml",
+                 "xml/warn-empty-part.xml")
+    lines = result.outlines
+    section = next(i for i, line in enumerate(lines) if re.fullmatch(r"=+ conformance =+", line))
+    summary = lines[section + 1:]
+    assert summary[0] == "processing errors: 1 payload(s) could not be judged (every requirement on them " \
+                         "is undecided: fix these first)"
+    assert summary[1] == f"  {ENVELOPE / 'hostile' / 'truncated.json'}: unparsable"
+    assert summary.index("failing requirements: 2") > 1
+    must = summary.index("  EXC-005 MUST: failed on 1 of 3 payload(s)")
+    should = summary.index("  EXC-020 SHOULD: failed on 1 of 3 payload(s)")
+    assert must < should
+    assert summary[must + 1] == f"      {STANDARD.requirements['EXC-005'].statement.en}"
+    assert summary[must + 2] == f"      {ENVELOPE / 'xml' / 'bad-sender-uscc-check.xml'}"
+    assert summary[must + 3].startswith("        line 11; /env:Envelope/env:Sender/env:Code: ")
+    assert any(line.startswith("class full: not conformant (") for line in summary)
+    assert result.ret == 1  # exit codes stay pytest's
+
+
+def test_conformance_lang_zh_gives_the_summary_and_reports_in_chinese(
+    pytester: pytest.Pytester, suite: Path
+) -> None:
+    result = run(pytester, suite, "hostile/truncated.json", "xml/bad-sender-uscc-check.xml",
+                 extra=("--conformance-lang", "zh"))
+    text = result.stdout.str()
+    assert re.search(r"=+ 符合性 =+", text)
+    assert "处理错误：1 个载荷无法评判" in text and "  EXC-005 必须：在 2 个载荷中有 1 个未通过" in text
+    assert "EXC-005（必须）在 2 个载荷中有 1 个未通过" in text  # the test's own report
+    assert "\n  EXC-005 MUST" not in text and "failing requirements" not in text
+    assert result.ret == 1

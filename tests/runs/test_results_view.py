@@ -48,3 +48,26 @@ def test_report_text_names_the_requirement_and_each_failing_payload(record: RunR
         assert f"  {case.payload.name}: failed" in lines
         assert any(line.startswith(f"    - {f.message.en}") for f in case.findings for line in lines)
     assert "line 4" in text  # where the conversation id is wrong, from the finding's Location
+
+
+def test_report_text_in_chinese_has_chinese_labels_and_the_chinese_statement(record: RunRecord) -> None:
+    outcomes = RunView(record).requirement("EXC-003")
+    failed = outcomes.with_outcome(Outcome.FAILED)
+    lines = report_text(outcomes, failed, "failed", "zh").splitlines()
+    requirement = outcomes.requirement
+    assert lines[0] == f"EXC-003（必须）在 {len(record.payloads)} 个载荷中有 {len(failed)} 个未通过"
+    assert lines[1:3] == [f"  {requirement.statement.zh}", f"  <{requirement.uri}>"]
+    assert f"  {failed[0].payload.name}: 未通过" in lines
+    assert any(line.startswith("    - ") and "(第 4 行" in line for line in lines)
+
+
+def test_failing_requirements_are_must_first_then_by_payloads_then_by_id(record: RunRecord) -> None:
+    failing = RunView(record).failing()
+    assert failing and all(o.with_outcome(Outcome.FAILED) for o in failing)
+    levels = [o.requirement.level.value for o in failing]
+    assert levels == sorted(levels, key=["MUST", "SHOULD", "MAY"].index)
+    musts = [(-len(o.with_outcome(Outcome.FAILED)), o.requirement.id) for o in failing
+             if o.requirement.level.value == "MUST"]
+    assert musts == sorted(musts) and len({n for n, _ in musts}) > 1  # the count decides somewhere
+    assert {o.requirement.id for o in failing} == {r.id for r in record.requirements
+                                                   if r.counts[Outcome.FAILED]}

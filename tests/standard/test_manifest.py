@@ -183,3 +183,27 @@ def test_invalid_yaml_has_line(tmp_path: Path) -> None:
     (folder / "standard.yaml").write_text("id: [unclosed\n")
     with pytest.raises(SpecError, match=r"standard.yaml:\d+:\d+"):
         load_standard(folder)
+
+
+# -- examples: payloads a bundle declares per message type (issue 10 §5) ---------------------------
+
+def test_declared_examples_load_as_bundle_paths(tmp_path: Path) -> None:
+    folder = write_bundle(tmp_path / "e", mutate("message-types.0.examples", ["examples/min.json"]))
+    (folder / "examples").mkdir()
+    (folder / "examples" / "min.json").write_text('{"kind": "demo"}', "utf-8")
+    standard = load_standard(folder)
+    assert standard.message_types["doc"].examples == (folder.resolve() / "examples" / "min.json",)
+    assert load_standard(write_bundle(tmp_path / "n", BASE)).message_types["doc"].examples == ()
+
+
+@pytest.mark.parametrize(("value", "error", "message"), [
+    (["missing.json"], SpecError, "does not exist in the bundle"),
+    (["../../etc/passwd"], BundlePathError, "leaves the bundle"),
+    ([""], SpecError, "examples"),
+    ("min.json", SpecError, "examples"),
+])
+def test_bad_examples_are_refused_with_their_field(tmp_path: Path, value: Any, error: type[Exception],
+                                                   message: str) -> None:
+    with pytest.raises(error, match=message) as caught:
+        load_standard(write_bundle(tmp_path / "t" / "b", mutate("message-types.0.examples", value)))
+    assert "examples" in str(caught.value) or "examples" in str(getattr(caught.value, "location", ""))

@@ -85,3 +85,32 @@ def test_a_hostile_json_schema_file_is_a_spec_error(tmp_path: Path, content: str
         JsonSchemaValidator(path)
     assert caught.value.location == str(path)
     assert len(str(caught.value)) < 500
+
+
+OBJECT = {"type": "object", "required": ["conversationId", "sender"], "additionalProperties": False,
+          "properties": {"conversationId": {"type": "string"}, "sender": {
+              "type": "object", "required": ["name"], "properties": {"name": {"type": "string"}}}}}
+
+
+def test_a_missing_member_is_said_missing_at_the_object_that_lacks_it(tmp_path: Path) -> None:
+    validator = _validator(tmp_path, OBJECT)
+    found = [(v.pointer, v.message, v.message_zh) for v in validator.iter_violations({"sender": {}})]
+    assert found == [("", "conversationId is missing", "缺少 conversationId"),
+                     ("/sender", "name is missing", "缺少 name")]
+    (violation,) = validator.iter_violations({"sender": {"name": "x"}})
+    assert violation.engine_message == '"conversationId" is a required property'
+
+
+def test_an_undeclared_member_is_named(tmp_path: Path) -> None:
+    validator = _validator(tmp_path, OBJECT)
+    (violation,) = validator.iter_violations({"conversationId": "c", "sender": {"name": "x"}, "priority": 1})
+    assert (violation.pointer, violation.message) == ("", "priority: not a member the schema declares here")
+
+
+def test_hostile_member_names_stay_capped_and_quoted(tmp_path: Path) -> None:
+    long = "\x1b[2J" + "m" * 100_000
+    validator = _validator(tmp_path, {"type": "object", "required": [long], "additionalProperties": False})
+    found = list(validator.iter_violations({long + "x": 1}))
+    assert len(found) == 2
+    for violation in found:
+        assert len(violation.message) < 200 and "\x1b" not in violation.message

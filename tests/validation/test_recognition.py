@@ -53,11 +53,12 @@ def test_a_payload_is_recognised(envelope: Standard, doc: str, message_type: str
 @pytest.mark.parametrize(
     ("doc", "seen"),
     [
-        (f'<Envelope xmlns="{NS}" version="2.0"/>', f"root element {{{NS}}}Envelope"),  # version
-        (f'<Envelope xmlns="{NS}"/>', f"root element {{{NS}}}Envelope"),  # no version at all
-        ('<Envelope xmlns="urn:other" version="1.0"/>', "root element {urn:other}Envelope"),
-        ('<Envelope version="1.0"/>', "root element {}Envelope"),  # no namespace
-        (f'<Letter xmlns="{NS}" version="1.0"/>', f"root element {{{NS}}}Letter"),
+        (f'<Envelope xmlns="{NS}" version="2.0"/>', f"the root element is 'Envelope' in namespace '{NS}'"),
+        (f'<Envelope xmlns="{NS}"/>', f"the root element is 'Envelope' in namespace '{NS}'"),  # no version
+        ('<Envelope xmlns="urn:other" version="1.0"/>',
+         "the root element is 'Envelope' in namespace 'urn:other'"),
+        ('<Envelope version="1.0"/>', "the root element is 'Envelope' in no namespace"),
+        (f'<Letter xmlns="{NS}" version="1.0"/>', f"the root element is 'Letter' in namespace '{NS}'"),
     ],
 )
 def test_an_xml_payload_matching_nothing_lists_the_xml_candidates(
@@ -67,19 +68,22 @@ def test_an_xml_payload_matching_nothing_lists_the_xml_candidates(
         Recognizer([envelope]).recognise(_xml(doc))
     error = info.value
     assert error.candidates == (f"{ENVELOPE_REF} envelope-xml",)  # the JSON binding is no candidate
-    assert error.message == (f"no known XML message type matches {seen}; candidates: {ENVELOPE_REF} "
-                             f"envelope-xml (root {{{NS}}}Envelope where @version = '1.0')")
+    assert error.message == (f"{seen}, which no XML message type of {ENVELOPE_REF} has; "
+                             f"the candidates expect: {ENVELOPE_REF} "
+                             f"envelope-xml (root 'Envelope' in namespace '{NS}' where @version = '1.0')")
     assert error.location == "p.xml"
 
 
 @pytest.mark.parametrize(
     ("doc", "seen"),
     [
-        ('{"specification": "urn:egov-conformance:exchange-envelope:2.0"}', "a JSON document"),
-        ('{"specification": ["urn:egov-conformance:exchange-envelope:1.0"]}', "a JSON document"),
-        ('{"spec": "urn:egov-conformance:exchange-envelope:1.0"}', "a JSON document"),
-        (f'["{SPEC}"]', "a JSON non-object"),
-        (f'"{SPEC}"', "a JSON non-object"),
+        ('{"specification": "urn:egov-conformance:exchange-envelope:2.0"}',
+         "the payload has /specification = 'urn:egov-conformance:exchange-envelope:2.0'"),
+        ('{"specification": ["urn:egov-conformance:exchange-envelope:1.0"]}',
+         "the payload has /specification = ['urn:egov-conformance:exchange-envelope:1.0']"),
+        ('{"spec": "urn:egov-conformance:exchange-envelope:1.0"}', "the payload has no /specification"),
+        (f'["{SPEC}"]', "the payload is a JSON array, not an object"),
+        (f'"{SPEC}"', "the payload is a JSON string, not an object"),
     ],
 )
 def test_a_json_payload_matching_nothing_lists_the_json_candidates(
@@ -88,7 +92,8 @@ def test_a_json_payload_matching_nothing_lists_the_json_candidates(
     with pytest.raises(RecognitionError) as info:
         Recognizer([envelope]).recognise(_json(doc))
     assert info.value.candidates == (f"{ENVELOPE_REF} envelope-json",)
-    assert info.value.message == (f"no known JSON message type matches {seen}; candidates: {ENVELOPE_REF} "
+    assert info.value.message == (f"{seen}, which no JSON message type of {ENVELOPE_REF} has; "
+                                  f"the candidates expect: {ENVELOPE_REF} "
                                   f"envelope-json (/specification = '{SPEC}')")
 
 
@@ -97,7 +102,7 @@ def test_no_candidate_of_the_syntax_says_none(envelope: Standard, tmp_path: Path
     with pytest.raises(RecognitionError) as info:
         Recognizer([only_json]).recognise(_xml(f'<Envelope xmlns="{NS}" version="1.0"/>'))
     assert info.value.candidates == ()
-    assert info.value.message.endswith("candidates: none")
+    assert info.value.message.endswith("the candidates expect: none")
 
 
 MANIFEST = """\
@@ -166,7 +171,7 @@ def test_the_version_attribute_tells_two_xml_bindings_apart(tmp_path: Path) -> N
         found = recognizer.recognise(_xml(f'<Envelope xmlns="{NS}" version="{version}"/>'))
         assert found.message_type.id == f"env-{version.replace('.', '-')}"
     with pytest.raises(RecognitionError,
-                       match=r"candidates: versions@1\.0\.0 env-1-0 .*; versions@1\.0\.0 env-1-1"):
+                       match=r"the candidates expect: versions@1\.0\.0 env-1-0 .*; versions@1\.0\.0 env-1-1"):
         recognizer.recognise(_xml(f'<Envelope xmlns="{NS}" version="1.2"/>'))
 
 
@@ -197,3 +202,9 @@ def test_a_broken_recognition_xpath_is_a_spec_error(tmp_path: Path) -> None:
 )
 def test_resolve_pointer(pointer: str, expected: tuple[bool, object]) -> None:
     assert resolve_pointer({"a/b": {"~": [10, 20]}, "n": None}, pointer) == expected
+
+
+def test_an_unrecognised_payload_with_a_hostile_root_is_capped(envelope: Standard) -> None:
+    with pytest.raises(RecognitionError) as info:
+        Recognizer([envelope]).recognise(_xml(f'<{"R" * 5000} xmlns="urn:{"n" * 5000}"/>'))
+    assert len(info.value.message) < 600 and "'RRRR" in info.value.message

@@ -260,3 +260,150 @@ def test_ubl_21_compiles_from_its_own_documents() -> None:
     root = CORPORA / "ubl-2.1-xsd"
     validator = XsdValidator(root / "maindoc" / "UBL-Invoice-2.1.xsd", root=root)
     assert validator.version == "1.0"
+
+
+# -- messages that say what is wrong (issue 10 §4) ------------------------------------------------
+
+NS_ENV = "urn:egov-conformance:exchange-envelope:1"
+ENVELOPE_BUNDLE = Path(__file__).parents[2] / "standards" / "egov-exchange-envelope" / "1.0.0"
+MINIMAL_PATH = (Path(__file__).parents[2] / "fixtures" / "egov-exchange-envelope" / "1.0.0" / "xml"
+                / "conformant-minimal.xml")
+MINIMAL = MINIMAL_PATH.read_text("utf-8")
+CONVERSATION = "  <env:ConversationId>204993c1-571a-41ef-868d-0277d18d362c</env:ConversationId>\n"
+
+
+@pytest.fixture(scope="module")
+def envelope_xsd() -> XsdValidator:
+    return XsdValidator(ENVELOPE_BUNDLE / "schemas" / "envelope.xsd", root=ENVELOPE_BUNDLE)
+
+
+def _violations(validator: XsdValidator, text: str) -> list[tuple[int | None, str | None, str, str | None]]:
+    tree = etree.fromstring(text.encode("utf-8")).getroottree()
+    return [(v.line, v.xpath, v.message, v.message_zh) for v in validator.iter_violations(tree)]
+
+
+def test_a_missing_element_is_said_missing_at_its_parent(envelope_xsd: XsdValidator) -> None:
+    assert _violations(envelope_xsd, MINIMAL.replace(CONVERSATION, "")) == [
+        (2, "/env:Envelope", "ConversationId is missing (expected before MessageType)",
+         "缺少 ConversationId（应位于 MessageType 之前）")]
+
+
+def test_the_engine_message_stays_available(envelope_xsd: XsdValidator) -> None:
+    tree = etree.fromstring(MINIMAL.replace(CONVERSATION, "").encode()).getroottree()
+    (violation,) = envelope_xsd.iter_violations(tree)
+    assert violation.engine_message is not None and "This element is not expected" in violation.engine_message
+
+
+def test_content_ending_early_is_said_missing_at_the_end(envelope_xsd: XsdValidator) -> None:
+    text = MINIMAL.replace("<env:Name>Example Municipal Data Administration</env:Name>", "")
+    assert _violations(envelope_xsd, text) == [
+        (7, "/env:Envelope/env:Sender", "Name is missing (expected at the end of Sender)",
+         "缺少 Name（应位于 Sender 的末尾）")]
+
+
+def test_wrong_order_and_undeclared_elements_are_told_apart(envelope_xsd: XsdValidator) -> None:
+    created = "  <env:Created>2026-11-20T09:30:00+08:00</env:Created>\n"
+    early = MINIMAL.replace(created, "").replace(CONVERSATION, CONVERSATION + created)
+    assert [v[2] for v in _violations(envelope_xsd, early)] == [
+        "Created is not expected here: MessageType must come before it"]
+    stray = MINIMAL.replace(created, "  <env:Priority/>\n" + created)
+    assert [v[1:3] for v in _violations(envelope_xsd, stray)] == [
+        ("/env:Envelope/env:Priority", "Priority is not an element of this schema (expected Created here)")]
+
+
+def test_every_violation_of_a_payload_is_reported(envelope_xsd: XsdValidator) -> None:
+    # libxml2 alone stops checking the envelope's content at the missing ConversationId.
+    text = (MINIMAL.replace(CONVERSATION, "")
+            .replace("<env:Name>Example Municipal Data Administration</env:Name>", "")
+            .replace("<env:Size>2048</env:Size>", "<env:Size>x</env:Size><env:Foo/>")
+            .replace(' version="1.0">', ">"))
+    assert [(line, xpath, message) for line, xpath, message, _ in _violations(envelope_xsd, text)] == [
+        (2, "/env:Envelope", "attribute version of Envelope is missing"),
+        (2, "/env:Envelope", "ConversationId is missing (expected before MessageType)"),
+        (6, "/env:Envelope/env:Sender", "Name is missing (expected at the end of Sender)"),
+        (18, "/env:Envelope/env:Payload/env:Part/env:Size",
+         "Element 'Size': 'x' is not a valid value of the atomic type 'xs:nonNegativeInteger'."),
+        (18, "/env:Envelope/env:Payload/env:Part/env:Foo",
+         "Foo is not an element of this schema (expected Digest here)"),
+    ]
+
+
+def test_a_misspelt_element_is_missing_and_undeclared(envelope_xsd: XsdValidator) -> None:
+    text = MINIMAL.replace("env:ConversationId>", "env:ConversationID>")
+    assert [v[2] for v in _violations(envelope_xsd, text)] == [
+        "ConversationId is missing (expected before ConversationID)",
+        "ConversationID is not an element of this schema (expected InReplyTo or MessageType here)"]
+
+
+def test_errors_in_every_parent_stay_within_the_cap(envelope_xsd: XsdValidator) -> None:
+    part = MINIMAL[MINIMAL.index("    <env:Part"):MINIMAL.index("  </env:Payload>")]
+    broken = part.replace("<env:MediaType>application/xml</env:MediaType>", "<env:Bad/>" * 3)
+    text = MINIMAL.replace(part, broken * 200)
+    found = _violations(envelope_xsd, text)
+    assert 0 < len(found) <= 50
+    assert all(len(message) <= 400 for _, _, message, _ in found)
+
+
+def test_a_hostile_value_in_an_engine_message_is_capped(envelope_xsd: XsdValidator) -> None:
+    text = MINIMAL.replace("<env:Size>2048</env:Size>", f"<env:Size>{'9x' * 100_000}</env:Size>")
+    (violation,) = _violations(envelope_xsd, text)
+    assert "Size" in violation[2] and len(violation[2]) <= 400
+
+
+XSD11_SEQUENCE = """<xs:schema xmlns:xs="http://www.w3.org/2001/XMLSchema"
+    xmlns:vc="http://www.w3.org/2007/XMLSchema-versioning" vc:minVersion="1.1">
+  <xs:element name="doc">
+    <xs:complexType><xs:sequence>
+      <xs:element name="a" type="xs:string"/><xs:element name="b" type="xs:string"/>
+    </xs:sequence></xs:complexType>
+  </xs:element>
+</xs:schema>"""
+
+
+def test_xsd_11_says_missing_elements_too(tmp_path: Path) -> None:
+    (tmp_path / "s.xsd").write_text(XSD11_SEQUENCE)
+    validator = XsdValidator(tmp_path / "s.xsd", root=tmp_path)
+    assert _violations(validator, "<doc>\n<b/></doc>") == [
+        (1, "/doc", "a is missing (expected before b)", "缺少 a（应位于 b 之前）")]
+    assert [v[2] for v in _violations(validator, "<doc><a/></doc>")] == [
+        "b is missing (expected at the end of doc)"]
+
+
+def _removals(text: str) -> list[tuple[str, str, str]]:
+    """(payload without one element, the element's local name, its parent's XPath) for each element."""
+    tree = etree.fromstring(text.encode("utf-8")).getroottree()
+    found = []
+    for index, element in enumerate(tree.getroot().iter(etree.Element)):
+        parent = element.getparent()
+        if parent is None:
+            continue
+        copy = etree.fromstring(text.encode("utf-8")).getroottree()
+        twin = list(copy.getroot().iter(etree.Element))[index]
+        twin.getparent().remove(twin)
+        found.append((etree.tostring(copy, encoding="unicode"), etree.QName(element).localname,
+                      tree.getpath(parent)))
+    return found
+
+
+@pytest.mark.parametrize("fixture", ["conformant-minimal.xml", "conformant-full.xml"])
+def test_removing_any_mandatory_element_says_it_is_missing_at_its_parent(
+        envelope_xsd: XsdValidator, fixture: str) -> None:
+    text = (MINIMAL_PATH.parent / fixture).read_text("utf-8")
+    checked = 0
+    for payload, name, parent in _removals(text):
+        found = _violations(envelope_xsd, payload)
+        if not found:
+            continue  # an optional element, or one of several
+        checked += 1
+        assert [(xpath, message.split(" (expected")[0]) for _, xpath, message, _ in found] == [
+            (parent, f"{name} is missing")], (name, found)
+    assert checked >= 10
+
+
+def test_the_same_error_at_two_elements_is_reported_twice(envelope_xsd: XsdValidator) -> None:
+    part = MINIMAL[MINIMAL.index("    <env:Part"):MINIMAL.index("  </env:Payload>")]
+    two = part + part.replace('id="part-1"', 'id="part-2"')
+    text = MINIMAL.replace(part, two.replace("<env:Size>2048</env:Size>", "<env:Size>x</env:Size>"))
+    found = _violations(envelope_xsd, text)
+    assert [xpath for _, xpath, _, _ in found] == ["/env:Envelope/env:Payload/env:Part[1]/env:Size",
+                                                  "/env:Envelope/env:Payload/env:Part[2]/env:Size"]

@@ -49,7 +49,7 @@ class ImportPlan:
     message_types: tuple[str, ...]
     # Derived or rewritten ids, defaulted levels, shared ids: also comments in the manifest.
     notes: tuple[str, ...]
-    # Files of an imported folder that nothing uses.
+    # A message type without a schema; files of an imported folder that nothing uses.
     warnings: tuple[str, ...]
 
 
@@ -97,7 +97,7 @@ def plan_import(
         requirements=manifest.requirements,
         message_types=manifest.message_types,
         notes=manifest.notes,
-        warnings=tuple(found.warnings),
+        warnings=(*manifest.warnings, *found.warnings),
     )
 
 

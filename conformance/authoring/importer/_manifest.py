@@ -7,6 +7,7 @@ the same artefacts always give the same bytes.
 
 from __future__ import annotations
 
+import textwrap
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -23,6 +24,10 @@ from ._roots import Root, message_roots
 from ._xsd import SchemaSet
 
 CLASS_ID = "all"
+NO_SCHEMA = ("no XSD given: the imported standard checks business rules only, so a payload with an "
+             "invalid date such as IssueDate 2017-13-45, a misspelt or misplaced element, or a missing "
+             "mandatory element the rules do not test passes without a word; add the XSD (the schema "
+             "file or its folder) to the artefacts of `conform standards import`")
 
 
 @dataclass(frozen=True, slots=True)
@@ -43,6 +48,8 @@ class Manifest:
     requirements: int
     message_types: tuple[str, ...]
     notes: tuple[str, ...]
+    # What makes the bundle weaker than the user may think (no schema): printed, and in the header.
+    warnings: tuple[str, ...] = ()
 
 
 def build_manifest(spec: ManifestInput) -> Manifest:
@@ -96,9 +103,16 @@ def build_manifest(spec: ManifestInput) -> Manifest:
     if not items:
         raise UsageError("nothing to import: the rule sets have no assertions"
                          + (f" in phase {spec.phase!r}" if spec.phase else "") + " and there is no XSD")
-    text = _render(spec, message_types, items)
+    without = [t for t in all_types if t not in with_schema]
+    warnings: tuple[str, ...] = ()
+    if without and not with_schema:
+        warnings = (NO_SCHEMA,)
+    elif without:
+        warnings = (f"message type(s) {', '.join(without)} have no XSD: only business rules check them",)
+    text = _render(spec, message_types, items, warnings)
     notes = tuple(f"{item['id']}: {n}" for item, ns in items for n in ns)
-    return Manifest(text=text, requirements=len(items), message_types=tuple(all_types), notes=notes)
+    return Manifest(text=text, requirements=len(items), message_types=tuple(all_types), notes=notes,
+                    warnings=warnings)
 
 
 def _namespaces(rule_sets: Iterable[RuleSetOutline]) -> dict[str, str]:
@@ -130,7 +144,7 @@ def _dump(value: Any) -> str:
 
 
 def _render(spec: ManifestInput, message_types: list[dict[str, Any]],
-            items: list[tuple[dict[str, Any], list[str]]]) -> str:
+            items: list[tuple[dict[str, Any], list[str]]], warnings: tuple[str, ...]) -> str:
     entries = sorted([spec.bundle_path[rs.path] for rs in spec.rule_sets]
                      + [spec.bundle_path[s.path] for s in spec.schema_sets])
     others = len(spec.bundle_path) - len(entries)
@@ -167,6 +181,7 @@ def _render(spec: ManifestInput, message_types: list[dict[str, Any]],
         "# schema validity. Levels from flag, else role: fatal/error -> MUST, warning/warn -> SHOULD,\n"
         "# information/info -> MAY, none or other -> MUST. Statements are the assertion texts; zh repeats\n"
         "# them unless the rule set has a language-tagged (xml:lang) variant.\n",
+        *("#\n" + "".join(f"# {line}\n" for line in textwrap.wrap(f"WARNING: {w}.", 96)) for w in warnings),
         _dump(head),
         "\n",
         _dump({"message-types": message_types}),

@@ -6,7 +6,7 @@ from collections.abc import Mapping
 
 from conformance.core.text import Text
 from conformance.standard.model import CodeList
-from conformance.validation.checks.check import CheckProblem, Param, builtin_check
+from conformance.validation.checks.check import CheckProblem, Param, builtin_check, shown, shown_zh
 from conformance.validation.checks.context import CheckContext
 
 # GB/T 2260 province-level prefixes (incl. 71 Taiwan, 81 Hong Kong, 82 Macao). A prefix is fixed
@@ -36,8 +36,8 @@ def province_problem(code: str, what_zh: str, what_en: str) -> CheckProblem | No
         return None
     return CheckProblem(
         Text(
-            zh=f"{what_zh}“{code}”的前两位“{prefix}”不是 GB/T 2260 的省级代码",
-            en=f"{what_en} '{code}' starts with '{prefix}', which is not a GB/T 2260 province "
+            zh=f"{what_zh}{shown_zh(code)}的前两位“{prefix}”不是 GB/T 2260 的省级代码",
+            en=f"{what_en} {shown(code)} starts with '{prefix}', which is not a GB/T 2260 province "
             "prefix",
         ),
         Text(
@@ -68,8 +68,8 @@ def membership_problem(
                 break
     return CheckProblem(
         Text(
-            zh=f"{what_zh}“{code}”不在代码表 {listed} 中",
-            en=f"{what_en} '{code}' is not in code list {listed}",
+            zh=f"{what_zh}{shown_zh(code)}不在代码表 {listed} 中",
+            en=f"{what_en} {shown(code)} is not in code list {listed}",
         ),
         hint,
     )
@@ -102,8 +102,8 @@ def division_code(
     if len(value) != 6 or not is_ascii_digits(value):
         return (CheckProblem(
             Text(
-                zh=f"行政区划代码“{value}”应为 6 位数字",
-                en=f"division code '{value}' must be 6 digits, found {len(value)} characters"
+                zh=f"行政区划代码{shown_zh(value)}应为 6 位数字",
+                en=f"division code {shown(value)} must be 6 digits, found {len(value)} characters"
                 + ("" if is_ascii_digits(value) else " that are not all digits 0-9"),
             )
         ),)

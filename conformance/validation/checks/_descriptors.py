@@ -10,13 +10,15 @@ import re
 from collections.abc import Iterator, Mapping
 
 from conformance.core.text import Text
-from conformance.validation.checks.check import CheckProblem, Param, builtin_check
+from conformance.validation.checks.check import CheckProblem, Param, builtin_check, shown, shown_zh
 from conformance.validation.checks.context import CheckContext
 
 # XML Schema's whitespace characters: what xs:token collapses and normalize-space() strips.
 _XML_SPACE_RUN = re.compile(r"[ \t\r\n]+")
 _HEX = re.compile(r"[0-9A-Fa-f]*", re.ASCII)
 _BASE64 = re.compile(r"[A-Za-z0-9+/]*", re.ASCII)
+_URL_SAFE = re.compile(r"[A-Za-z0-9_-]*", re.ASCII)
+_HEX_DIGITS = frozenset("0123456789abcdefABCDEF")
 # The last base64 character before '=' carries 4 bits of the 32nd byte and 2 zero bits.
 _LAST_OF_32_BYTES = frozenset("AEIMQUYcgkosw048")
 _WHITESPACE = Param("whitespace", "preserve: the value as given (JSON); collapse: XML xs:token "
@@ -54,19 +56,61 @@ def sha256_digest_value(value: str, params: Mapping[str, object],
 
 
 def _digest_problems(text: str) -> Iterator[CheckProblem]:
-    if _HEX.fullmatch(text):
-        yield CheckProblem(Text(zh=f"十六进制摘要有 {len(text)} 位，SHA-256 应为 64 位",
-                                en=f"hex digest has {len(text)} digits; SHA-256 has 64"), _DIGEST_HINT)
-    elif _BASE64.fullmatch(text.rstrip("=")) and "=" not in text.rstrip("="):
-        yield CheckProblem(Text(zh=f"base64 摘要有 {len(text)} 个字符，"
-                                   "不是 32 字节 SHA-256 值编码后的 44 个字符",
-                                en=f"base64 digest has {len(text)} characters, not the 44 that encode "
-                                   "the 32 bytes of a SHA-256 value"), _DIGEST_HINT)
+    """Why `text` is no SHA-256 value, judged by its shape: 64 characters are meant as hex, a
+    value of the base64 alphabet (or ending in `=`) as base64."""
+    v, vz = shown(text, 80), shown_zh(text, 80)
+    if len(text) == 64 or (_HEX.fullmatch(text) and len(text) not in (43, 44)):
+        yield _hex_problem(text)
+    elif _BASE64.fullmatch(text.rstrip("=")) or _URL_SAFE.fullmatch(text.rstrip("=")):
+        yield _base64_problem(text)
     else:
-        bad = next((c for c in text if not (c.isascii() and (c.isalnum() or c in "+/="))), text[:1])
-        yield CheckProblem(Text(zh=f"摘要值含有十六进制和 base64 都不用的字符“{bad}”",
-                                en=f"digest contains {bad!r}, which neither hex nor base64 uses"),
-                           _DIGEST_HINT)
+        index, bad = next(((i, c) for i, c in enumerate(text, 1)
+                           if not (c.isascii() and (c.isalnum() or c in "+/="))), (1, text[:1]))
+        yield CheckProblem(Text(zh=f"摘要值 {vz} 的第 {index} 个字符 {shown_zh(bad)} "
+                                   "既不是十六进制数字也不是 base64 字符",
+                                en=f"digest {v}: character {index} ({shown(bad)}) is "
+                                   "neither a hex digit nor a base64 character"), _DIGEST_HINT)
+
+
+def _hex_problem(text: str) -> CheckProblem:
+    v, vz = shown(text, 80), shown_zh(text, 80)
+    bad = [(i, c) for i, c in enumerate(text, 1) if c not in _HEX_DIGITS]
+    if not bad:
+        return CheckProblem(Text(zh=f"十六进制摘要 {vz} 有 {len(text)} 位，SHA-256 应为 64 位",
+                                 en=f"hex digest {v} has {len(text)} digits; SHA-256 has 64"),
+                            _DIGEST_HINT)
+    index, char = bad[0]
+    more = f" (and {len(bad) - 1} more)" if len(bad) > 1 else ""
+    more_zh = f"（另有 {len(bad) - 1} 处）" if len(bad) > 1 else ""
+    length = "" if len(text) == 64 else f"; it has {len(text)} characters, SHA-256 has 64"
+    length_zh = "" if len(text) == 64 else f"；共 {len(text)} 个字符，SHA-256 应为 64 位"
+    return CheckProblem(Text(zh=f"十六进制摘要 {vz} 的第 {index} 个字符 {shown_zh(char)} "
+                                f"不是十六进制数字（0-9、a-f）{more_zh}{length_zh}",
+                             en=f"hex digest {v}: character {index} ({shown(char)}) is not a "
+                                f"hex digit (0-9, a-f){more}{length}"), _DIGEST_HINT)
+
+
+def _base64_problem(text: str) -> CheckProblem:
+    v, vz = shown(text, 80), shown_zh(text, 80)
+    if _URL_SAFE.fullmatch(text.rstrip("=")) and not _BASE64.fullmatch(text.rstrip("=")):
+        char = next(c for c in text if c in "-_")
+        return CheckProblem(Text(zh=f"base64 摘要 {vz} 使用了 URL 安全字母表的 {shown_zh(char)}，"
+                                    "应使用标准字母表（+ 和 /）",
+                                 en=f"base64 digest {v} uses {shown(char)} of the URL-safe "
+                                    "alphabet; the standard alphabet (+ and /) is needed"), _DIGEST_HINT)
+    if len(text) == 43 and "=" not in text:
+        return CheckProblem(Text(zh=f"base64 摘要 {vz} 有 43 个字符，缺少末尾的“=”填充（应为 44 个字符）",
+                                 en=f"base64 digest {v} has 43 characters and lacks its '=' padding "
+                                    "(44 characters with it)"), _DIGEST_HINT)
+    if len(text) == 44 and text.endswith("=") and not text.endswith("=="):
+        return CheckProblem(Text(zh=f"base64 摘要 {vz} 的第 43 个字符 {shown_zh(text[42])} "
+                                    "不能作为 32 字节值的结尾",
+                                 en=f"base64 digest {v}: character 43 ({shown(text[42])}) cannot "
+                                    "end a 32-byte value"), _DIGEST_HINT)
+    return CheckProblem(Text(zh=f"base64 摘要 {vz} 有 {len(text)} 个字符，"
+                                "不是 32 字节 SHA-256 值编码后的 44 个字符",
+                             en=f"base64 digest {v} has {len(text)} characters, not the 44 "
+                                "that encode the 32 bytes of a SHA-256 value"), _DIGEST_HINT)
 
 
 # RFC 6838 §4.2: the top-level types registered with IANA, and restricted-name characters.
@@ -94,13 +138,15 @@ def media_type(value: str, params: Mapping[str, object], context: CheckContext) 
     if found is not None and found["type"] in REGISTERED_TOP_LEVEL_TYPES:
         return ()
     if found is None:
-        return (CheckProblem(Text(zh=f"“{text}”不是 type/subtype 形式的媒体类型",
-                                  en=f"{text!r} is not a media type of the form type/subtype"), _MEDIA_HINT),)
+        return (CheckProblem(Text(zh=f"{shown_zh(text)}不是 type/subtype 形式的媒体类型",
+                                  en=f"{shown(text)} is not a media type of the form type/subtype"),
+                             _MEDIA_HINT),)
     top = found["type"]
     wanted = Text(zh="、".join(REGISTERED_TOP_LEVEL_TYPES), en=", ".join(REGISTERED_TOP_LEVEL_TYPES))
     return (CheckProblem(
-        Text(zh=f"顶级类型“{top}”不是已注册的小写顶级类型（{wanted.zh}）",
-             en=f"top-level type {top!r} is not a registered one in lower case ({wanted.en})"), _MEDIA_HINT),)
+        Text(zh=f"顶级类型{shown_zh(top)}不是已注册的小写顶级类型（{wanted.zh}）",
+             en=f"top-level type {shown(top)} is not a registered one in lower case ({wanted.en})"),
+        _MEDIA_HINT),)
 
 
 CHECKS = (sha256_digest_value, media_type)

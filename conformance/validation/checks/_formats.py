@@ -7,7 +7,7 @@ from collections.abc import Mapping
 
 from conformance.core.text import Text
 from conformance.validation.checks._identifiers import is_real_date
-from conformance.validation.checks.check import CheckProblem, Param, builtin_check
+from conformance.validation.checks.check import CheckProblem, Param, builtin_check, shown, shown_zh
 from conformance.validation.checks.context import CheckContext
 
 # re.ASCII: without it \d also matches other scripts' digits, which no receiver would parse.
@@ -40,36 +40,36 @@ def _form_problem(value: str) -> CheckProblem:
     if loose is not None:
         separator, fraction, zone = loose.group(4), loose.group(8), loose.group(9)
         if separator != "T":
-            return _problem(f"日期与时间之间应为大写“T”，实际为“{separator}”",
+            return _problem(f"日期与时间之间应为大写“T”，实际为{shown_zh(separator)}",
                             f"date and time must be separated by an upper-case 'T', "
-                            f"found {separator!r}")
+                            f"found {shown(separator)}")
         if fraction == ",":
             return _problem("秒的小数部分应以“.”分隔", "the fraction of a second must follow a '.'")
         if zone == "":
             return _problem(
-                f"时间“{value}”缺少时区标识",
-                f"timestamp '{value}' has no zone designator",
+                f"时间{shown_zh(value)}缺少时区标识",
+                f"timestamp {shown(value)} has no zone designator",
                 Text(zh="加上“Z”（UTC）或偏移量，例如“+08:00”",
                      en="add 'Z' (UTC) or an offset such as '+08:00'"),
             )
         if zone == "z":
             return _problem("时区标识应为大写“Z”", "the zone designator must be an upper-case 'Z'")
         if _OFFSET_NO_COLON.fullmatch(zone):
-            return _problem(f"时区偏移“{zone}”应写作 ±hh:mm",
-                            f"offset '{zone}' must be written ±hh:mm "
+            return _problem(f"时区偏移{shown_zh(zone)}应写作 ±hh:mm",
+                            f"offset {shown(zone)} must be written ±hh:mm "
                             f"('{zone[:3]}:{zone[3:]}')")
         if _OFFSET_HOURS_ONLY.fullmatch(zone):
-            return _problem(f"时区偏移“{zone}”缺少分钟，应写作 ±hh:mm",
-                            f"offset '{zone}' lacks minutes: write '{zone}:00'")
-        return _problem(f"时区标识“{zone}”应为 Z 或 ±hh:mm",
-                        f"zone designator '{zone}' must be Z or ±hh:mm")
+            return _problem(f"时区偏移{shown_zh(zone)}缺少分钟，应写作 ±hh:mm",
+                            f"offset {shown(zone)} lacks minutes: write '{zone}:00'")
+        return _problem(f"时区标识{shown_zh(zone)}应为 Z 或 ±hh:mm",
+                        f"zone designator {shown(zone)} must be Z or ±hh:mm")
     if _DATE_ONLY.fullmatch(value):
-        return _problem(f"“{value}”是日期，不是带时区的日期时间",
-                        f"'{value}' is a date, not a date-time with a zone designator")
+        return _problem(f"{shown_zh(value)}是日期，不是带时区的日期时间",
+                        f"{shown(value)} is a date, not a date-time with a zone designator")
     if _NO_SECONDS.fullmatch(value):
         return _problem("时间须包含秒（hh:mm:ss）", "the time must include seconds (hh:mm:ss)")
-    return _problem(f"“{value}”不是形如 {_FORM} 的日期时间",
-                    f"'{value}' is not a date-time of the form {_FORM}")
+    return _problem(f"{shown_zh(value)}不是形如 {_FORM} 的日期时间",
+                    f"{shown(value)} is not a date-time of the form {_FORM}")
 
 
 @builtin_check(
@@ -137,7 +137,7 @@ def _uuid_form_problem(value: str) -> CheckProblem:
             return CheckProblem(
                 Text(zh="UUID 不应带“urn:uuid:”前缀",
                      en="the UUID must not carry a 'urn:uuid:' prefix"),
-                Text(zh=f"写作“{inner}”", en=f"write '{inner}'"),
+                Text(zh=f"写作{shown_zh(inner)}", en=f"write {shown(inner)}"),
             )
     if len(value) == 38 and value[0] == "{" and value[-1] == "}" and _UUID.fullmatch(value[1:-1]):
         return CheckProblem(
@@ -148,11 +148,11 @@ def _uuid_form_problem(value: str) -> CheckProblem:
         dashed = f"{value[:8]}-{value[8:12]}-{value[12:16]}-{value[16:20]}-{value[20:]}"
         return CheckProblem(
             Text(zh="UUID 缺少连字符", en="the UUID lacks its hyphens"),
-            Text(zh=f"写作“{dashed}”", en=f"write '{dashed}'"),
+            Text(zh=f"写作{shown_zh(dashed)}", en=f"write {shown(dashed)}"),
         )
     return CheckProblem(
-        Text(zh=f"“{value}”不是 RFC 9562 文本形式的 UUID",
-             en=f"'{value}' is not a UUID in RFC 9562 textual form"),
+        Text(zh=f"{shown_zh(value)}不是 RFC 9562 文本形式的 UUID",
+             en=f"{shown(value)} is not a UUID in RFC 9562 textual form"),
         _UUID_FORM,
     )
 

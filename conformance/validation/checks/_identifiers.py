@@ -13,7 +13,14 @@ from conformance.validation.checks._codes import (
     membership_problem,
     province_problem,
 )
-from conformance.validation.checks.check import CheckProblem, Param, builtin_check, parse_date_param
+from conformance.validation.checks.check import (
+    CheckProblem,
+    Param,
+    builtin_check,
+    parse_date_param,
+    shown,
+    shown_zh,
+)
 from conformance.validation.checks.context import CheckContext
 
 # --- GB 11643-1999 citizen identity number: ISO 7064 MOD 11-2 -----------------------------------
@@ -85,8 +92,8 @@ def citizen_id(
     if len(value) != 18:
         legacy = len(value) == 15 and is_ascii_digits(value)
         return (CheckProblem(
-            Text(zh=f"公民身份号码应为 18 位，实际为 {len(value)} 位",
-                 en=f"citizen identity number must have 18 characters, found {len(value)}"),
+            Text(zh=f"公民身份号码{shown_zh(value)}应为 18 位，实际为 {len(value)} 位",
+                 en=f"citizen identity number {shown(value)} must have 18 characters, found {len(value)}"),
             Text(zh="15 位旧号码没有校验码，须换用 18 位号码",
                  en="15-digit legacy numbers carry no check character: use the 18-character "
                  "number")
@@ -190,8 +197,9 @@ def unified_social_credit_code(
     """
     if len(value) != 18:
         return (CheckProblem(
-            Text(zh=f"统一社会信用代码应为 18 位，实际为 {len(value)} 位",
-                 en=f"unified social credit code must have 18 characters, found {len(value)}")),)
+            Text(zh=f"统一社会信用代码{shown_zh(value)}应为 18 位，实际为 {len(value)} 位",
+                 en=f"unified social credit code {shown(value)} must have 18 characters, "
+                    f"found {len(value)}")),)
     bad = _bad_char(value, _USCC_SET)
     if bad is not None:
         index, char = bad
@@ -211,21 +219,21 @@ def unified_social_credit_code(
     org = value[8:17]
     if org[8] != "X" and not org[8].isdigit():
         problems.append(CheckProblem(
-            Text(zh=f"第 9-17 位组织机构代码“{org}”的校验码“{org[8]}”应为数字或 X",
-                 en=f"embedded organisation code '{org}' (characters 9-17): check character "
+            Text(zh=f"第 9-17 位组织机构代码{shown_zh(org)}的校验码“{org[8]}”应为数字或 X",
+                 en=f"embedded organisation code {shown(org)} (characters 9-17): check character "
                  f"'{org[8]}' must be a digit or X")))
     else:
         org_expected = org_code_check_char(org[:8])
         if org[8] != org_expected:
             problems.append(_check_char_problem(
                 org[8], org_expected,
-                f"第 9-17 位组织机构代码“{org}”的", f"embedded organisation code '{org}' "
+                f"第 9-17 位组织机构代码{shown_zh(org)}的", f"embedded organisation code {shown(org)} "
                 "(characters 9-17): "))
     division = value[2:8]
     if not is_ascii_digits(division):
         problems.append(CheckProblem(
-            Text(zh=f"第 3-8 位登记管理机关行政区划码“{division}”应为 6 位数字",
-                 en=f"characters 3-8 ('{division}') must be a six-digit division code")))
+            Text(zh=f"第 3-8 位登记管理机关行政区划码{shown_zh(division)}应为 6 位数字",
+                 en=f"characters 3-8 ({shown(division)}) must be a six-digit division code")))
         return tuple(problems)
     province = province_problem(division, "第 3-8 位行政区划码", "division code (characters 3-8)")
     if province is not None:

@@ -16,6 +16,7 @@ from datetime import date, datetime
 from typing import Any
 
 from conformance.core.errors import ConformanceError, SpecError
+from conformance.core.printable import quoted, terminal
 from conformance.core.text import Text
 from conformance.validation.checks.context import CheckContext
 
@@ -26,6 +27,17 @@ class CheckProblem:
 
     message: Text
     hint: Text | None = None
+
+
+def shown(value: str, limit: int = 60) -> str:
+    """A payload value for a check's message: quoted, escaped and cut to `limit` characters."""
+    return quoted(value, limit)
+
+
+def shown_zh(value: str, limit: int = 60) -> str:
+    """A payload value for a Chinese message: in Chinese quotation marks, escaped and cut."""
+    text = terminal(value)
+    return "“" + (text if len(text) <= limit else text[: limit - 1] + "…") + "”"
 
 
 # Kinds of parameter values; `validate_params` checks them before any payload is read.

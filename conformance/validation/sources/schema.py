@@ -60,6 +60,6 @@ class SchemaSource:
                 location = excerpts.locate(line=v.line, column=v.column, xpath=v.xpath, pointer=v.pointer)
                 yield Finding(
                     req.id, Outcome.FAILED, req.level.severity,
-                    Text(zh=f"不符合模式：{v.message}", en=f"schema violation: {v.message}"),
+                    Text(zh=f"不符合模式：{v.message_zh or v.message}", en=f"schema violation: {v.message}"),
                     source, location=location, hint=req.hint, excerpt=excerpts.excerpt(location),
                 )

@@ -42,7 +42,7 @@ def test_digest_agrees_with_the_regular_expression(value: str) -> None:
     ("ab" * 31, "62 digits"),
     (base64.b64encode(bytes([255] * 32)).decode().rstrip("="), "43 characters"),
     (base64.urlsafe_b64encode(bytes([251] * 32)).decode(), "'-'"),
-    ("AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAB=", "44 characters"),  # low bits not zero
+    ("AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAB=", "character 43 ('B')"),  # low bits not zero
 ])
 def test_digest_failures_say_what_is_wrong(value: str, says: str) -> None:
     (problem,) = problems(DIGEST, value)
@@ -72,3 +72,9 @@ def test_media_type_messages() -> None:
     (problem,) = problems(MEDIA, "pdf")
     assert "type/subtype" in problem.message.en
     assert problems(MEDIA, " text/csv ; charset=utf-8\n", whitespace="collapse") == ()
+
+
+def test_digest_message_of_a_hostile_value_stays_capped() -> None:
+    (problem,) = problems(DIGEST, "\x1b[2J" + "x" * 1_000_000)
+    assert len(problem.message.en) < 300 and len(problem.message.zh) < 300
+    assert "\x1b" not in problem.message.en and "\x1b" not in problem.message.zh
