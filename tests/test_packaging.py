@@ -72,6 +72,15 @@ def test_the_wheel_holds_every_bundled_standard(wheel: Path) -> None:
                 assert f"conformance/bundled/{path.relative_to(STANDARDS).as_posix()}" in names, path
 
 
+def test_the_wheel_holds_every_file_of_the_package(wheel: Path) -> None:
+    """Templates and schemas too: a file left out fails only at run time, on a user's machine."""
+    names = set(zipfile.ZipFile(wheel).namelist())
+    package = REPO / "conformance"
+    files = [p for p in package.rglob("*") if p.is_file() and "__pycache__" not in p.parts]
+    missing = [str(p.relative_to(REPO)) for p in files if p.relative_to(REPO).as_posix() not in names]
+    assert not missing
+
+
 def test_standards_list_from_the_wheel(installed: Path, tmp_path: Path) -> None:
     done = _conform(installed, tmp_path, "standards", "list", "--format", "json")
     assert done.returncode == 0, done.stderr
