@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import functools
 from collections.abc import Callable
+from pathlib import Path
 from typing import Any, TypeVar
 
 import click
@@ -59,6 +60,13 @@ def jobs_option(func: F) -> F:
         "--jobs", "-j", type=JOBS, default="auto", show_default=True,
         help="Worker processes validating payloads. auto: one per CPU available to this process. "
              "Never more than the CPUs or the payloads, whatever is asked.")(func)
+
+
+within_option = click.option(
+    "--within", type=click.Path(exists=True, file_okay=False, path_type=Path), metavar="DIR",
+    help="Files given by name may include files anywhere in DIR (default: only beside or below "
+         "themselves), e.g. XRechnung's ubl/*.sch including ../common.sch.",
+)
 
 
 def budget_options(func: F) -> F:

@@ -11,7 +11,14 @@ import click
 
 from conformance import api
 from conformance.authoring.importer import import_standard, parse_root
-from conformance.cli.common import EXIT_USAGE, echo_notes, say, standards_path_option, tool_errors
+from conformance.cli.common import (
+    EXIT_USAGE,
+    echo_notes,
+    say,
+    standards_path_option,
+    tool_errors,
+    within_option,
+)
 from conformance.cli.completion import complete_standard_ref
 from conformance.core.errors import UsageError
 from conformance.core.printable import json_text, terminal
@@ -173,10 +180,12 @@ def _detail(s: Standard) -> dict[str, Any]:
 @click.option("--root", "roots", multiple=True, metavar="{NS}NAME",
               help="Document element of a message type (repeatable). Default: the XSD's global "
                    "elements, else the roots named by absolute Schematron rule contexts.")
+@within_option
 @click.option("--force", is_flag=True, help="Replace an existing bundle of that id and version.")
 @tool_errors
 def import_(artefacts: tuple[Path, ...], standard_id: str, version: str, out: Path,
-            title: str | None, phase: str | None, roots: tuple[str, ...], force: bool) -> None:
+            title: str | None, phase: str | None, roots: tuple[str, ...], within: Path | None,
+            force: bool) -> None:
     """Build a draft standard bundle from a Schematron rule set, an XSD, or a folder of them.
 
     The artefacts (with the files they include) are copied into OUT/ID/VERSION beside a generated
@@ -185,7 +194,7 @@ def import_(artefacts: tuple[Path, ...], standard_id: str, version: str, out: Pa
     """
     folder, plan = import_standard(
         list(artefacts), out=out, standard_id=standard_id, version=version, title=title,
-        phase=phase, roots=[parse_root(r) for r in roots], force=force)
+        phase=phase, roots=[parse_root(r) for r in roots], force=force, within=within)
     for warning in plan.warnings:
         say(f"conform: warning: {warning}", err=True)
     echo_notes(plan.notes, more="comments in standard.yaml")

@@ -26,6 +26,7 @@ from conformance.cli.common import (
     say,
     standards_path_option,
     tool_errors,
+    within_option,
 )
 from conformance.cli.completion import complete_class, complete_standard_ref
 from conformance.core.events import PayloadValidated, RunStarted
@@ -58,6 +59,7 @@ STDIN = Path("-")
 @click.option("--root", "roots", multiple=True, metavar="{NS}NAME",
               help="Document element for ad hoc validation when the XSD and the rule contexts "
                    "do not name it (repeatable).")
+@within_option
 @click.option("--class", "-c", "class_id", metavar="CLASS", shell_complete=complete_class,
               help="Conformance class for the verdict (default: the standard's default class).")
 @click.option("--format", "-f", "output_format", type=click.Choice(["text", "json"]),
@@ -75,7 +77,8 @@ STDIN = Path("-")
 @standards_path_option
 @tool_errors
 def validate(paths: tuple[Path, ...], standard: str | None, schematron: tuple[Path, ...],
-             xsd: tuple[Path, ...], phase: str | None, roots: tuple[str, ...], class_id: str | None,
+             xsd: tuple[Path, ...], phase: str | None, roots: tuple[str, ...], within: Path | None,
+             class_id: str | None,
              output_format: str, jobs: int, lang: str, patterns: tuple[str, ...], max_bytes: int,
              timeout: float, max_memory: int, output: Path | None,
              standards_path: tuple[str, ...]) -> None:
@@ -93,8 +96,8 @@ def validate(paths: tuple[Path, ...], standard: str | None, schematron: tuple[Pa
     if adhoc and (standard or standards_path):
         raise click.UsageError("--schematron/--xsd validate without a bundle: not with --standard "
                                "or --standards-path")
-    if not adhoc and (phase or roots):
-        raise click.UsageError("--phase and --root need --schematron or --xsd")
+    if not adhoc and (phase or roots or within):
+        raise click.UsageError("--phase, --root and --within need --schematron or --xsd")
     if paths.count(STDIN) > 1:
         raise click.UsageError("standard input (-) can be read only once")
     missing = [str(p) for p in paths if p != STDIN and not p.exists()]
@@ -102,7 +105,7 @@ def validate(paths: tuple[Path, ...], standard: str | None, schematron: tuple[Pa
         raise click.UsageError(f"no such file or folder: {terminal(', '.join(missing))}")
     from conformance.execution.supervisor import ExecutionBudget
 
-    with _session(standard, schematron + xsd, phase, roots, class_id, standards_path,
+    with _session(standard, schematron + xsd, phase, roots, within, class_id, standards_path,
                   max_bytes) as session:
         all_conformant, count = _run(session, paths, class_id, output_format, jobs, lang, patterns,
                                      output, ExecutionBudget.of(timeout, max_memory), max_bytes)
@@ -115,7 +118,8 @@ def validate(paths: tuple[Path, ...], standard: str | None, schematron: tuple[Pa
 
 @contextmanager
 def _session(standard: str | None, artefacts: tuple[Path, ...], phase: str | None,
-             roots: tuple[str, ...], class_id: str | None, standards_path: tuple[str, ...],
+             roots: tuple[str, ...], within: Path | None, class_id: str | None,
+             standards_path: tuple[str, ...],
              max_bytes: int) -> Iterator[ValidationSession]:
     """A session on a bundle, or on a standard imported for this run (removed afterwards)."""
     from conformance import api
@@ -126,8 +130,8 @@ def _session(standard: str | None, artefacts: tuple[Path, ...], phase: str | Non
         return
     from conformance.authoring.importer import parse_root, temporary_standard  # ad hoc runs only
 
-    with temporary_standard(list(artefacts), phase=phase,
-                            roots=[parse_root(r) for r in roots]) as (imported, plan):
+    with temporary_standard(list(artefacts), phase=phase, roots=[parse_root(r) for r in roots],
+                            within=within) as (imported, plan):
         echo_notes(plan.notes, more="`conform standards import` writes them all into the manifest")
         yield api.session(imported, class_id=class_id, max_bytes=max_bytes)
 

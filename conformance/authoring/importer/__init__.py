@@ -15,7 +15,7 @@ import shutil
 import tempfile
 from collections.abc import Iterator, Mapping, Sequence
 from contextlib import contextmanager
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 from conformance.core.errors import ConformanceError, SpecError, UsageError
@@ -51,6 +51,8 @@ class ImportPlan:
     notes: tuple[str, ...]
     # A message type without a schema; files of an imported folder that nothing uses.
     warnings: tuple[str, ...]
+    # Bundle path -> the file it was read from: errors found in the written bundle name the latter.
+    sources: Mapping[str, Path] = field(default_factory=dict)
 
 
 def parse_root(text: str) -> Root:
@@ -69,8 +71,11 @@ def plan_import(
     title: str | None = None,
     phase: str | None = None,
     roots: Sequence[Root] = (),
+    within: Path | None = None,
 ) -> ImportPlan:
-    """Read `artefacts` (Schematron schemas, XSDs, folders of them) and make the bundle's content."""
+    """Read `artefacts` (Schematron schemas, XSDs, folders of them) and make the bundle's content.
+
+    `within`: the folder that bounds what files given by name may include (default: their own)."""
     if not _IDENTIFIER.match(standard_id):
         raise UsageError(f"--id {standard_id!r}: an id is ASCII letters, digits, '.', '_' and '-', "
                          "starting with a letter")
@@ -78,7 +83,7 @@ def plan_import(
         raise UsageError(f"--version {version!r}: expected a semantic version such as 1.0.0")
     if title is not None and not title.strip():
         raise UsageError("--title must not be empty")
-    found = collect(artefacts, phase=phase)
+    found = collect(artefacts, phase=phase, within=within)
     if phase is not None and not found.rule_sets:
         raise UsageError("--phase selects patterns of a Schematron rule set, and there is none")
     rules = layout((f for rs in found.rule_sets for f in rs.files), "rules")
@@ -98,6 +103,7 @@ def plan_import(
         message_types=manifest.message_types,
         notes=manifest.notes,
         warnings=(*manifest.warnings, *found.warnings),
+        sources={bundle_path[p]: p for p in sorted(bundle_path)},
     )
 
 
@@ -119,7 +125,7 @@ def write_bundle(plan: ImportPlan, out: Path, *, force: bool = False, verify: bo
     try:
         _write(plan, staging)
         if verify:
-            _verify(staging)
+            _verify(staging, plan)
         if target.exists():
             # Moved aside rather than deleted first: the old bundle survives a failed move.
             old = staging.with_name(staging.name + ".old")
@@ -145,14 +151,25 @@ def _write(plan: ImportPlan, folder: Path) -> None:
     (folder / BUNDLE_MANIFEST).write_text(plan.manifest, encoding="utf-8")
 
 
-def _verify(folder: Path) -> None:
+def _verify(folder: Path, plan: ImportPlan) -> None:
     """Load the written bundle and compile each message type, as `conform validate` will."""
     try:
         standard = load_standard(folder)
         for message_type in standard.message_types.values():
             MessageTypeValidator(standard, message_type)
     except ConformanceError as exc:
-        raise SpecError(f"the imported bundle does not work: {exc}") from exc
+        raise SpecError(f"the imported bundle does not work: {_as_sources(str(exc), folder, plan)}") from exc
+
+
+def _as_sources(text: str, folder: Path, plan: ImportPlan) -> str:
+    """`text` with each file of the staging folder named as the file the user gave: the staging
+    folder is removed when the import fails, and its name (`.1.0.0.import-x1y2`) tells nothing."""
+    for staged in dict.fromkeys((folder, folder.resolve())):
+        # Longest paths first, so that `rules/a.sch` is not cut by a shorter bundle path.
+        for relative in sorted(plan.sources, key=len, reverse=True):
+            text = text.replace(str(staged / relative), str(plan.sources[relative]))
+        text = text.replace(str(staged / BUNDLE_MANIFEST), f"the generated {BUNDLE_MANIFEST}")
+    return text
 
 
 def import_standard(
@@ -165,16 +182,18 @@ def import_standard(
     phase: str | None = None,
     roots: Sequence[Root] = (),
     force: bool = False,
+    within: Path | None = None,
 ) -> tuple[Path, ImportPlan]:
     """Import `artefacts` into the bundle folder `out/ID/VERSION`; returns it and the plan."""
     plan = plan_import(artefacts, standard_id=standard_id, version=version, title=title,
-                       phase=phase, roots=roots)
+                       phase=phase, roots=roots, within=within)
     return write_bundle(plan, out, force=force), plan
 
 
 @contextmanager
 def temporary_standard(
-    artefacts: Sequence[Path], *, phase: str | None = None, roots: Sequence[Root] = ()
+    artefacts: Sequence[Path], *, phase: str | None = None, roots: Sequence[Root] = (),
+    within: Path | None = None,
 ) -> Iterator[tuple[Standard, ImportPlan]]:
     """A standard imported into a temporary folder, removed on exit (ad-hoc validation).
 
@@ -182,7 +201,7 @@ def temporary_standard(
     """
     stem = Path(artefacts[0]).stem if artefacts else "adhoc"
     plan = plan_import(artefacts, standard_id=identifier(stem, prefix="adhoc"),
-                       version=ADHOC_VERSION, phase=phase, roots=roots)
+                       version=ADHOC_VERSION, phase=phase, roots=roots, within=within)
     with tempfile.TemporaryDirectory(prefix="conform-adhoc-") as tmp:
         # Compiling happens in the session that uses the standard: no second compile here.
         folder = write_bundle(plan, Path(tmp), verify=False)

@@ -47,8 +47,16 @@ class _Candidate:
     named: bool  # given by name rather than found in a folder
 
 
-def collect(paths: Sequence[Path], *, phase: str | None) -> Artefacts:
-    """Find and read the entry files among `paths` (files and folders)."""
+def collect(paths: Sequence[Path], *, phase: str | None, within: Path | None = None) -> Artefacts:
+    """Find and read the entry files among `paths` (files and folders).
+
+    A file given by name may include files up to `within` (default: its own folder): a published
+    profile's entry file often includes a sibling folder's file (XRechnung's `ubl/X.sch` includes
+    `../common.sch`), and importing the whole folder would mix its UBL and CII rule sets.
+    """
+    bound = Path(os.path.abspath(within)) if within is not None else None
+    if bound is not None and not bound.is_dir():
+        raise UsageError(f"--within {within}: not a folder")
     candidates: dict[Path, _Candidate] = {}
     for given in paths:
         path = Path(os.path.abspath(given))
@@ -62,8 +70,13 @@ def collect(paths: Sequence[Path], *, phase: str | None) -> Artefacts:
         elif path.exists():
             kind = _kind(path, named=True)
             assert kind is not None
-            # The file's own folder bounds what it includes, as a folder given by name would.
-            candidates.setdefault(path, _Candidate(path, kind, path.parent, named=True))
+            # The file's own folder bounds what it includes, as a folder given by name would;
+            # `within` widens that for every file given by name, and must hold them.
+            boundary = path.parent
+            if bound is not None:
+                check_inside(path, bound, str(path))
+                boundary = bound
+            candidates.setdefault(path, _Candidate(path, kind, boundary, named=True))
         else:
             raise UsageError(f"no such file or folder: {given}")
     found = Artefacts()
