@@ -161,7 +161,8 @@ PUBLIC_API: dict[str, list[str]] = {
     ],
     "conformance.authoring.describe": [
         "CHECK_SAMPLES", "CodeListUse", "Field", "FieldCheck", "FieldKind", "Limits",
-        "MessageTypeDescription", "Sample", "as_json", "describe_message_type", "field_path", "render",
+        "MessageTypeDescription", "Sample", "as_json", "describe_message_type", "describe_standard",
+        "field_path", "render",
         "structure",
     ],
     "conformance.authoring.importer": [

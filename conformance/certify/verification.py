@@ -2,12 +2,14 @@
 
 Checks run in an order that makes each answer meaningful: the signature first (nothing in a
 changed certificate can be believed, not even its dates), then the format, then revocation (a
-revoked certificate is reported as revoked even when it has also expired), then the period.
+revoked certificate is reported as revoked even when it has also expired), then the period. Each
+check's own outcome is kept too (`Verification.checks`): the period of a revoked certificate whose
+signature held is still known.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime
 from enum import StrEnum
 from pathlib import Path
@@ -30,6 +32,19 @@ from conformance.core.limits import CERTIFICATE_MAX_BYTES
 from conformance.trust import jws
 
 
+class CheckOutcome(StrEnum):
+    """What one check of a verification found."""
+
+    PASSED = "passed"
+    FAILED = "failed"
+    NOT_CHECKED = "not-checked"  # an earlier check failed, or no revocation list was given
+
+
+# The checks of a verification, in the order they run.
+CHECKS = ("issuer-key", "signature", "revocation", "validity-period")
+_UNCHECKED = tuple((name, CheckOutcome.NOT_CHECKED) for name in CHECKS)
+
+
 class Status(StrEnum):
     """The answer of a verification."""
 
@@ -46,11 +61,13 @@ class Status(StrEnum):
 
 @dataclass(frozen=True, slots=True)
 class Verification:
-    """A status, a one-line reason, and the certificate content when its signature held."""
+    """A status, a one-line reason, the certificate content when its signature held, and the
+    outcome of each check (`CHECKS`, in order)."""
 
     status: Status
     message: str
     certificate: dict[str, Any] | None = None
+    checks: tuple[tuple[str, CheckOutcome], ...] = _UNCHECKED
 
     @property
     def valid(self) -> bool:
@@ -77,28 +94,43 @@ def verify(signed: signed_file.Signed, key: ed25519.Ed25519PublicKey, *, at: dat
     try:
         header = jws.verify(signed.content, signed.jws, key, TYP)
     except SignatureError as exc:
-        return Verification(Status.WRONG_KEY if exc.wrong_key else Status.TAMPERED, str(exc))
+        if exc.wrong_key:
+            return Verification(Status.WRONG_KEY, str(exc), checks=_checks(CheckOutcome.FAILED))
+        return Verification(Status.TAMPERED, str(exc),
+                            checks=_checks(CheckOutcome.PASSED, CheckOutcome.FAILED))
     # Signed by the issuer yet not a certificate we read (a future major version): a UsageError.
     signed_file.check_schema(signed.as_dict(), SCHEMA, "certificate", "certificate")
     certificate = signed.content
     if certificate["issuer"]["key-id"] != header.kid:
         raise UsageError(f"the certificate names the issuer key {certificate['issuer']['key-id']} "
                          f"but was signed with {header.kid}: not a certificate this tool issues")
+    # The dates (the schema requires both) are checked whichever check decides the status.
+    if at < parse_time(certificate["issued"]):
+        period = Verification(Status.NOT_YET_VALID, f"not valid before {certificate['issued']}", certificate)
+    elif at >= parse_time(certificate["expires"]):
+        period = Verification(Status.EXPIRED, f"expired on {certificate['expires']}", certificate)
+    else:
+        period = Verification(Status.VALID, f"valid until {certificate['expires']}", certificate)
+    within = CheckOutcome.PASSED if period.valid else CheckOutcome.FAILED
     if isinstance(revocations, UntrustedRevocations):
         status = (Status.STALE_REVOCATIONS if isinstance(revocations, StaleRevocations) else
                   Status.ROLLED_BACK_REVOCATIONS if isinstance(revocations, RolledBackRevocations) else
                   Status.UNTRUSTED_REVOCATIONS)
-        return Verification(status, str(revocations), certificate)
+        return Verification(status, str(revocations), certificate,
+                            _checks(CheckOutcome.PASSED, CheckOutcome.PASSED, CheckOutcome.FAILED, within))
     revoked = find(revocations or (), certificate["id"], at)
     if revoked is not None:
         because = f": {revoked.reason}" if revoked.reason else ""
-        return Verification(Status.REVOKED, f"revoked on {revoked.revoked}{because}", certificate)
-    if at < parse_time(certificate["issued"]):
-        return Verification(Status.NOT_YET_VALID, f"not valid before {certificate['issued']}",
-                            certificate)
-    if at >= parse_time(certificate["expires"]):
-        return Verification(Status.EXPIRED, f"expired on {certificate['expires']}", certificate)
-    return Verification(Status.VALID, f"valid until {certificate['expires']}", certificate)
+        return Verification(Status.REVOKED, f"revoked on {revoked.revoked}{because}", certificate,
+                            _checks(CheckOutcome.PASSED, CheckOutcome.PASSED, CheckOutcome.FAILED, within))
+    listed = CheckOutcome.NOT_CHECKED if revocations is None else CheckOutcome.PASSED
+    return replace(period, checks=_checks(CheckOutcome.PASSED, CheckOutcome.PASSED, listed, within))
+
+
+def _checks(issuer_key: CheckOutcome, signature: CheckOutcome = CheckOutcome.NOT_CHECKED,
+            revocation: CheckOutcome = CheckOutcome.NOT_CHECKED,
+            period: CheckOutcome = CheckOutcome.NOT_CHECKED) -> tuple[tuple[str, CheckOutcome], ...]:
+    return tuple(zip(CHECKS, (issuer_key, signature, revocation, period), strict=True))
 
 
 def certificate_id(reference: str, key: ed25519.Ed25519PublicKey) -> str:

@@ -80,15 +80,12 @@ def show(ref: str, output_format: str, lang: str, codes: bool, depth: int,
     which requirement checks which XPath or JSON pointer. `conform standards example` prints a
     payload to start from.
     """
-    from conformance.authoring.describe import Limits, as_json, describe_message_type, render
+    from conformance.authoring.describe import Limits, as_json, describe_standard, render
 
     s = api.load_standard(ref, standards_path=standards_path or None)
-    limits = Limits(depth=depth)
-    described = [describe_message_type(s, mt, limits) for mt in s.message_types.values()]
+    described = describe_standard(s, Limits(depth=depth, samples=False))  # samples are for skeletons
     if output_format == "json":
-        detail = _detail(s)
-        detail["message-types"] = [{**summary, **as_json(d)}
-                                   for summary, d in zip(detail["message-types"], described, strict=True)]
+        detail = _detail(s, [as_json(d) for d in described])
         click.echo(json_text(json.dumps(detail, ensure_ascii=False, indent=2)))
         return
     lc = s.lifecycle
@@ -133,7 +130,7 @@ def _how(check: Any) -> str:
     return f"check {check.name} [{title}] on {check.target} ({types})"
 
 
-def _detail(s: Standard) -> dict[str, Any]:
+def _detail(s: Standard, message_types: list[dict[str, Any]]) -> dict[str, Any]:
     return {
         **_summary(s),
         "description": s.description.as_dict(),
@@ -145,10 +142,7 @@ def _detail(s: Standard) -> dict[str, Any]:
             "valid-to": s.lifecycle.valid_to.isoformat() if s.lifecycle.valid_to else None,
             "replaced-by": s.lifecycle.replaced_by,
         },
-        "message-types": [
-            {"id": mt.id, "syntax": mt.syntax.value, "title": mt.title.as_dict()}
-            for mt in s.message_types.values()
-        ],
+        "message-types": message_types,
         "conformance-classes": [
             {"id": c.id, "title": c.title.as_dict(), "builds-on": list(c.builds_on),
              "requirements": list(c.requirements)}

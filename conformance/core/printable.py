@@ -10,6 +10,7 @@ dropped, so a reader can still tell two hostile names apart.
 from __future__ import annotations
 
 import re
+import reprlib
 from functools import cache
 
 
@@ -75,5 +76,12 @@ def json_text(text: str) -> str:
 
 def quoted(value: object, limit: int = 60) -> str:
     """`value` for a message about a file we did not write: repr-escaped and cut to `limit`."""
-    text = repr(value)
+    # Never the repr of a 50 MB value only to cut it: a string is cut first (each character is one
+    # or more of its repr), anything else goes through a repr that stops early.
+    if isinstance(value, str | bytes):
+        text = repr(value[: limit + 1])
+    else:
+        short = reprlib.Repr()
+        short.maxstring = short.maxother = limit + 1
+        text = short.repr(value)
     return text if len(text) <= limit else text[: limit - 1] + "…"

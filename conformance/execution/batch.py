@@ -17,7 +17,8 @@ from collections.abc import Iterable, Iterator, Sequence
 from pathlib import Path
 from typing import BinaryIO
 
-from conformance.core.limits import MIB
+from conformance.core.errors import PayloadError
+from conformance.core.files import read_bounded_stream
 from conformance.core.results import PayloadResult
 from conformance.execution.executors import executor_for, results_of
 from conformance.execution.session import ValidationSession
@@ -33,18 +34,13 @@ def read_stream(stream: BinaryIO, *, max_bytes: int = DEFAULT_MAX_BYTES,
                 name: str = STDIN_NAME) -> StreamedPayload:
     """The bytes of a stream as one payload; past `max_bytes` reading stops and the payload is
     marked over the limit (a processing error, as a file over --max-bytes is)."""
-    chunks: list[bytes] = []
-    size = 0
-    while size <= max_bytes:
-        # Never ask for the whole budget at once: read(n) allocates n bytes up front.
-        chunk = stream.read(min(MIB, max_bytes + 1 - size))
-        if not chunk:
-            break
-        chunks.append(chunk)
-        size += len(chunk)
-    if size > max_bytes:
+    try:
+        data = read_bounded_stream(stream, max_bytes=max_bytes, error=PayloadError, name=name,
+                                   what="payload", what_zh="报文")
+    except PayloadError:
+        # The worker words the refusal (`validate_input`): only the limit travels with the task.
         return StreamedPayload(name, b"", over_limit=max_bytes)
-    return StreamedPayload(name, b"".join(chunks))
+    return StreamedPayload(name, data)
 
 
 def iter_payload_inputs(paths: Iterable[Path], patterns: Sequence[str] = DEFAULT_PATTERNS, *,

@@ -147,7 +147,7 @@ def executor_for(jobs: int = 1, budget: ExecutionBudget = DEFAULT_BUDGET, *,
     (benchmarks/bench_validate.py). `jobs` is AUTO_JOBS or at least 1.
     """
     if kind is None:
-        kind = SERIAL if jobs <= 1 and budget.unlimited else SUPERVISED
+        kind = SERIAL if jobs == 1 and budget.unlimited else SUPERVISED
     factory = _KINDS.get(kind)
     if factory is None:
         raise UsageError(f"no executor {kind!r}; executors: {', '.join(_KINDS)}")

@@ -84,7 +84,7 @@ class ValidationSession:
         try:
             payload = read_payload(path, max_bytes=self.max_bytes)
         except PayloadError as exc:
-            return _error_result(str(path), None, exc)
+            return error_result(str(path), None, exc)
         return self.validate_payload(payload)
 
     def validate_payload(self, payload: Payload) -> PayloadResult:
@@ -92,12 +92,12 @@ class ValidationSession:
         try:
             return self._validate(payload)
         except (PayloadError, RecognitionError) as exc:
-            return _error_result(payload.name, payload, exc)
+            return error_result(payload.name, payload, exc)
         except ConformanceError as exc:
-            return _error_result(payload.name, payload, exc)
+            return error_result(payload.name, payload, exc)
         except Exception as exc:  # a bug of ours must not turn into a pass or stop the run
             log.exception("internal error on %s", payload.name)
-            return _error_result(payload.name, payload, exc)
+            return error_result(payload.name, payload, exc)
 
     def _validate(self, payload: Payload) -> PayloadResult:
         syntax = sniff_syntax(payload.data)
@@ -172,7 +172,8 @@ def budget_result(name: str, message: Text) -> PayloadResult:
                          findings=(finding,), verdict=Verdict.ERROR)
 
 
-def _error_result(name: str, payload: Payload | None, exc: Exception) -> PayloadResult:
+def error_result(name: str, payload: Payload | None, exc: Exception) -> PayloadResult:
+    """The result of a payload that could not be judged because of `exc` (one processing error)."""
     if isinstance(exc, PayloadError):
         message = Text(zh=exc.message_zh, en=exc.message)
         location = Location(line=exc.line, column=exc.column)

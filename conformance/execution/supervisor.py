@@ -27,8 +27,8 @@ from multiprocessing.connection import Connection, wait
 from pathlib import Path
 from typing import Any
 
-from conformance.core.errors import ConformanceError
-from conformance.core.findings import Finding, Outcome, Severity, Verdict
+from conformance.core.errors import ConformanceError, PayloadError
+from conformance.core.files import over_limit
 from conformance.core.limits import (
     PAYLOAD_MAX_ATTEMPTS,
     PAYLOAD_SECONDS,
@@ -38,7 +38,7 @@ from conformance.core.limits import (
 )
 from conformance.core.results import PayloadResult
 from conformance.core.text import Text
-from conformance.execution.session import SessionRecipe, ValidationSession, budget_result
+from conformance.execution.session import SessionRecipe, ValidationSession, budget_result, error_result
 from conformance.validation.documents.payload import Payload
 
 # Paths per message to a worker (small, so that a short batch is still shared by every worker),
@@ -75,22 +75,15 @@ def validate_input(session: ValidationSession, item: PayloadInput) -> PayloadRes
     if isinstance(item, Path):
         return session.validate_path(item)
     if item.over_limit is not None:
-        return _over_limit_result(item.name, item.over_limit)
+        # Refused in the words, and with the finding source, of a file over --max-bytes.
+        refusal = over_limit(PayloadError, item.name, item.over_limit, what="payload", what_zh="报文")
+        return error_result(item.name, None, refusal)
     return session.validate_payload(Payload(name=item.name, data=item.data))
 
 
 def input_name(item: PayloadInput) -> str:
     """The name results give the payload: the path as given, or the stream's name (`<stdin>`)."""
     return item.name if isinstance(item, StreamedPayload) else str(item)
-
-
-def _over_limit_result(name: str, limit: int) -> PayloadResult:
-    # The words read_bounded uses for a file over --max-bytes, so both read alike in reports.
-    finding = Finding(None, Outcome.CANT_TELL, Severity.ERROR,
-                      Text(en=f"payload is over the limit of {limit} bytes",
-                           zh=f"报文超过上限 {limit} 字节"), "parser", processing_error=True)
-    return PayloadResult(name=name, sha256=None, size=None, standard=None, message_type=None,
-                         findings=(finding,), verdict=Verdict.ERROR)
 
 
 @dataclass(frozen=True, slots=True)

@@ -11,7 +11,7 @@ from __future__ import annotations
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 
-from conformance.core.findings import Finding, Level, Location, Outcome
+from conformance.core.findings import Finding, Level, Outcome
 from conformance.core.results import PayloadResult
 from conformance.records.record import RequirementRecord, RunRecord
 
@@ -56,8 +56,3 @@ def iter_payload_cases(record: RunRecord) -> Iterator[tuple[PayloadResult, list[
     """Each payload with its cells, in the order of the record (lazily: one payload at a time)."""
     for payload in record.payloads:
         yield payload, payload_cases(payload, record.requirements)
-
-
-def describe_location(location: Location | None) -> str:
-    """"line 4, column 2; /env:Envelope/env:Id" and the like; empty when nothing is known."""
-    return location.describe() if location is not None else ""

@@ -8,10 +8,11 @@ failing them (a fix that clears many payloads first), then by id so that the ord
 
 from __future__ import annotations
 
-import re
+from collections.abc import Iterator
 from dataclasses import dataclass
 
 from conformance.core.findings import Finding, Level, Outcome, Verdict
+from conformance.core.ordering import NaturalKey, natural_key
 from conformance.core.results import PayloadResult
 from conformance.records.record import RequirementRecord, RunRecord
 
@@ -20,22 +21,34 @@ PROCESSING_ERROR_LIMIT = 100
 LEVEL_RANK = {level: rank for rank, level in enumerate(Level)}
 
 
-def failing_order(requirement: RequirementRecord) -> tuple[int, int, list[tuple[int, int | str]]]:
+def failing_order(requirement: RequirementRecord) -> tuple[int, int, NaturalKey]:
     """Worst first: level, then payloads failing (most first), then the id with numbers as numbers.
 
     The one order of failing requirements, in the HTML report and in the terminal summary alike."""
-    natural = [(0, int(part)) if part.isdigit() else (1, part)
-               for part in re.split(r"(\d+)", requirement.id) if part]
-    return LEVEL_RANK[requirement.level], -requirement.counts[Outcome.FAILED], natural
+    return LEVEL_RANK[requirement.level], -requirement.counts[Outcome.FAILED], natural_key(requirement.id)
 
 
 @dataclass(frozen=True, slots=True)
 class ProcessingError:
-    """A payload that could not be judged, with its first processing error; `index` is 1-based."""
+    """A payload that could not be judged: its 1-based `index`, first processing error and their count."""
 
     index: int
     payload: PayloadResult
-    finding: Finding
+    first: Finding
+    count: int
+
+
+def processing_errors(record: RunRecord) -> Iterator[ProcessingError]:
+    """Every payload of `record` with a processing error, in record order (lazily)."""
+    for index, payload in enumerate(record.payloads, 1):
+        errors = [f for f in payload.findings if f.processing_error]
+        if errors:
+            yield ProcessingError(index, payload, errors[0], len(errors))
+
+
+def failing_requirements(record: RunRecord) -> list[RequirementRecord]:
+    """The requirements failed on at least one payload, worst first (`failing_order`)."""
+    return sorted((r for r in record.requirements if r.counts[Outcome.FAILED]), key=failing_order)
 
 
 @dataclass(frozen=True, slots=True)
@@ -75,16 +88,12 @@ def fix_first(record: RunRecord) -> FixFirst | None:
         return None
     errors: list[ProcessingError] = []
     total = 0
-    for index, payload in enumerate(record.payloads, 1):
-        finding = next((f for f in payload.findings if f.processing_error), None)
-        if finding is None:
-            continue
+    for error in processing_errors(record):
         total += 1
         if len(errors) < PROCESSING_ERROR_LIMIT:
-            errors.append(ProcessingError(index, payload, finding))
-    failing = [r for r in record.requirements if r.counts[Outcome.FAILED]]
+            errors.append(error)
+    failing = failing_requirements(record)
     first = _first_failures(record, {r.id for r in failing})
-    failing.sort(key=failing_order)
     requirements = tuple(FailingRequirement(r, r.counts[Outcome.FAILED], first.get(r.id)) for r in failing)
     if not errors and not requirements:
         return None

@@ -21,17 +21,17 @@ from __future__ import annotations
 
 import io
 from collections.abc import Iterator
-from functools import cache
+from functools import cache, partial
 from typing import IO, Any
 
 from jinja2 import Environment, PackageLoader, StrictUndefined, Template
 from markupsafe import Markup
 
 from conformance.core.printable import printable
-from conformance.records.cases import describe_location
 from conformance.records.record import RunRecord
 from conformance.reports.bilingual import lines
 from conformance.reports.fix_first import fix_first
+from conformance.reports.labels import describe_location
 
 DETAIL_LIMIT = 500
 FINDING_LIMIT = 50
@@ -72,7 +72,7 @@ def _template() -> Template:
         lstrip_blocks=True,
         keep_trailing_newline=True,
     )
-    env.filters["location"] = describe_location
+    env.filters["location"] = partial(describe_location, lang="en")
     env.filters["bilingual"] = lines
     return env.get_template("report.html.j2")
 

@@ -30,6 +30,7 @@ Shape and why:
 from __future__ import annotations
 
 import io
+import os
 import re
 from collections.abc import Iterable
 from datetime import datetime
@@ -40,8 +41,9 @@ from lxml import etree
 from conformance.core.findings import Level, Outcome
 from conformance.core.printable import printable, shorten
 from conformance.core.results import PayloadResult
-from conformance.records.cases import Case, describe_location, iter_payload_cases
+from conformance.records.cases import Case, iter_payload_cases
 from conformance.records.record import RunRecord
+from conformance.reports.labels import describe_location
 
 PASSED, WARNING, FAILURE, ERROR, SKIPPED = "passed", "warning", "failure", "error", "skipped"
 _MESSAGE_LIMIT = 500  # a message attribute is a one-line summary; the element text has the rest
@@ -81,15 +83,9 @@ def payload_root(names: Iterable[str]) -> tuple[str, ...]:
         if not absolute:
             continue
         folder = parts[:-1]
-        if common is None:
-            common = folder
-            continue
-        shared = 0
-        for mine, theirs in zip(common, folder, strict=False):
-            if mine != theirs:
-                break
-            shared += 1
-        common = common[:shared]
+        # Pairwise, so the names are read once and never held (a run may have many). On tuples of
+        # parts commonprefix compares whole parts, not characters.
+        common = folder if common is None else tuple(os.path.commonprefix([common, folder]))  # noqa: RUF071
     return common or ()
 
 
@@ -102,8 +98,9 @@ def classname(payload_name: str, root: tuple[str, ...] | None = None) -> str:
     """
     parts, absolute = _path_parts(payload_name)
     if absolute:
-        inside = bool(root) and root is not None and parts[:len(root)] == root and len(parts) > len(root)
-        parts = parts[len(root):] if inside and root is not None else parts[-1:]
+        root = root or ()
+        inside = bool(root) and parts[:len(root)] == root and len(parts) > len(root)
+        parts = parts[len(root):] if inside else parts[-1:]
     return printable(".".join(p.replace(".", "_") for p in parts) or "payload")
 
 
@@ -146,7 +143,7 @@ def explain(case: Case) -> str:
     lines = [f"{req.id} ({req.level.value}): {req.statement.en}",
              f"{req.statement.zh}", f"{req.uri}", f"outcome: {case.outcome.value}"]
     for n, finding in enumerate(case.findings, 1):
-        where = describe_location(finding.location)
+        where = describe_location(finding.location, "en")
         lines += ["", f"[{n}] {where or 'no location'} ({finding.source})",
                   f"    {finding.message.en}", f"    {finding.message.zh}"]
         if finding.hint is not None:

@@ -9,11 +9,10 @@ or the engine and carry their own translations; only the words around them live 
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 
-from conformance.core.findings import Level, Location, Outcome, Verdict
+from conformance.core.findings import Finding, Level, Location, Outcome, Verdict
 from conformance.core.text import Text
-
-LANGUAGES = ("en", "zh")
 
 # Templates take their values by name (`str.format`): a value is never read as a template, so a
 # payload name holding braces is printed as it is.
@@ -62,8 +61,6 @@ LABELS: dict[str, Text] = {
     "more-payloads-short": Text(zh="……另有 {count} 个载荷（见报告）",
                                 en="... and {count} more payload(s) (see the reports)"),
     "more-findings": Text(zh="（该载荷另有 {count} 处）", en="(and {count} more in this payload)"),
-    "more-processing-errors": Text(zh="……另有 {count} 个载荷（见报告）",
-                                   en="... and {count} more payload(s) (see the reports)"),
     "class-verdict": Text(zh="类别 {klass}：{verdict}（{counts}）", en="class {klass}: {verdict} ({counts})"),
     "payloads-line": Text(
         zh="载荷 {total} 个（符合 {conformant}，不符合 {not_conformant}，处理错误 {error}）；"
@@ -145,6 +142,20 @@ def describe_location(location: Location | None, lang: str) -> str:
     if location.pointer is not None:
         parts.append(label("pointer", lang, pointer=location.pointer or "/"))
     return label("semicolon", lang).join(parts)
+
+
+def finding_line(finding: Finding, lang: str, statement: str | None = None, *,
+                 clip: Callable[[str], str] | None = None) -> str:
+    """"where: message" of a finding, `clip` shortening the message; where alone if it says `statement`."""
+    where = describe_location(finding.location, lang)
+    message = finding.message.get(lang)
+    if where and message == statement:
+        # Imported rule sets often say the same in the assertion as in the statement printed above
+        # it (EN 16931: "[BR-01]-An Invoice shall..."): the location alone, not the text twice.
+        return where
+    if clip is not None:
+        message = clip(message)
+    return f"{where}{label('colon', lang)}{message}" if where else message
 
 
 def verdict_counts(counts: dict[Verdict, int], lang: str) -> str:

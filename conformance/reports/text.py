@@ -9,7 +9,7 @@ from conformance.core.findings import Outcome, Verdict
 from conformance.core.printable import terminal
 from conformance.core.results import PayloadResult
 from conformance.reports.labels import (
-    describe_location,
+    finding_line,
     label,
     level_label,
     outcome_label,
@@ -55,19 +55,13 @@ class TextWriter:
             else:
                 out.append("  " + label("processing-error-head" if finding.processing_error
                                         else "finding-head", lang))
-            where = describe_location(finding.location, lang)
-            colon = label("colon", lang)
-            message = finding.message.get(lang)
-            # Imported rule sets often say the same in the assertion as in the statement (EN 16931:
-            # "[BR-01]-An Invoice shall..."): the location alone then, not the text twice.
-            if requirement is not None and message == requirement.statement.get(lang) and where:
-                out.append(terminal(f"    {where}"))
-            else:
-                out.append(terminal(f"    {where + colon if where else ''}{message}"))
+            statement = requirement.statement.get(lang) if requirement is not None else None
+            out.append(terminal("    " + finding_line(finding, lang, statement)))
             if finding.excerpt:
                 out.extend("      " + terminal(line) for line in finding.excerpt.split("\n"))
             if finding.hint is not None:
-                out.append(terminal(f"    {label('how-to-fix', lang)}{colon}{finding.hint.get(lang)}"))
+                how = label("how-to-fix", lang) + label("colon", lang)
+                out.append(terminal(f"    {how}{finding.hint.get(lang)}"))
         if self._verbose:
             passed = sum(1 for o in result.outcomes.values() if o is Outcome.PASSED)
             out.append("  " + label("requirements-passed", lang, count=passed))

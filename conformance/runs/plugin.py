@@ -194,18 +194,15 @@ class ConformanceRun:
             self._tmp.cleanup()
 
     def pytest_terminal_summary(self, terminalreporter: Any) -> None:
-        record = self.record
-        if record is None or self.is_worker:
+        view = self.view  # None exactly when there is no record
+        if view is None or self.is_worker:
             return
         from conformance.reports.labels import label
         from conformance.runs.summary import summary_lines
 
         lang = self.lang
-        view = self.view
-        if view is None:  # never: a record has a view
-            return
         terminalreporter.section(label("summary-section", lang))
-        for line in summary_lines(record, view, lang):
+        for line in summary_lines(view, lang):
             terminalreporter.write_line(line)
         shown = (self.config.getoption("conformance_report_shown_as")
                  or self.config.getoption("conformance_report_dir"))
@@ -237,28 +234,24 @@ def _load_standard(suite: Any, standards_path: list[str]) -> Any:
     recorded = suite.bundle_folder
     if not standards_path and recorded is not None and (recorded / BUNDLE_MANIFEST).is_file():
         standard = load_standard(recorded)
-        if (standard.id, standard.version, standard.content_hash) != (
-                suite.standard_id, suite.standard_version, suite.content_hash):
-            raise ConformanceError(
-                f"the suite was generated from {suite.standard_ref} with content hash {suite.content_hash} "
-                f"in {recorded}, but that folder now holds {standard.ref} with {standard.content_hash}: "
-                "the bundle changed after the suite was generated; regenerate the suite "
-                "(`conform generate`) or pass --conformance-standards-path DIR to the original bundle")
-        return standard
-    catalog = Catalog([Path(p) for p in standards_path] if standards_path else None)
-    try:
-        standard = catalog.load(suite.standard_ref)
-    except StandardNotFound as exc:
-        where = (f"; the suite was generated from the bundle in {recorded}, which is not there any more"
-                 if recorded is not None and not standards_path else "")
-        raise StandardNotFound(
-            f"{exc.message}{where}; pass --conformance-standards-path DIR (the folder holding "
-            f"{suite.standard_id}/{suite.standard_version}/{BUNDLE_MANIFEST})") from None
-    if standard.content_hash != suite.content_hash:
+    else:
+        catalog = Catalog([Path(p) for p in standards_path] if standards_path else None)
+        try:
+            standard = catalog.load(suite.standard_ref)
+        except StandardNotFound as exc:
+            where = (f"; the suite was generated from the bundle in {recorded}, which is not there any more"
+                     if recorded is not None and not standards_path else "")
+            raise StandardNotFound(
+                f"{exc.message}{where}; pass --conformance-standards-path DIR (the folder holding "
+                f"{suite.standard_id}/{suite.standard_version}/{BUNDLE_MANIFEST})") from None
+    # The recorded folder may hold another version by now; the catalog finds the suite's by name.
+    if (standard.id, standard.version, standard.content_hash) != (
+            suite.standard_id, suite.standard_version, suite.content_hash):
         raise ConformanceError(
             f"the suite was generated from {suite.standard_ref} with content hash {suite.content_hash}, "
-            f"but the bundle found ({standard.root}) has {standard.content_hash}; "
-            "regenerate the suite or point --conformance-standards-path at the right bundle")
+            f"but {standard.root} holds {standard.ref} with {standard.content_hash}: the bundle changed "
+            "after the suite was generated, or this is another copy; regenerate the suite "
+            "(`conform generate`) or pass --conformance-standards-path DIR to the original bundle")
     return standard
 
 

@@ -9,19 +9,17 @@ every payload is skipped with the reason.
 
 from __future__ import annotations
 
-import re
 from collections import defaultdict
 from dataclasses import dataclass
 
-from conformance.core.findings import Level, Outcome
+from conformance.core.findings import Outcome
 from conformance.records.cases import Case, iter_payload_cases
 from conformance.records.record import RequirementRecord, RunRecord
-from conformance.reports.fix_first import failing_order
+from conformance.reports.bilingual import lines
+from conformance.reports.fix_first import failing_requirements
 from conformance.reports.labels import describe_location, label, level_label, outcome_label
 
 MAX_PAYLOADS_SHOWN = 20
-# Worst level first: what a vendor fixes first.
-LEVEL_RANK = {Level.MUST: 0, Level.SHOULD: 1, Level.MAY: 2}
 
 
 @dataclass(frozen=True, slots=True)
@@ -34,12 +32,6 @@ class RequirementOutcomes:
     def with_outcome(self, *outcomes: Outcome) -> list[Case]:
         """The cases with one of `outcomes`, in record order."""
         return [c for c in self.cases if c.outcome in outcomes]
-
-
-def requirement_order(requirement: RequirementRecord) -> tuple[int, list[tuple[int, int | str]]]:
-    """Sort key: MUST before SHOULD before MAY, then the id with its numbers compared as numbers."""
-    return LEVEL_RANK[requirement.level], [(0, int(part)) if part.isdigit() else (1, part)
-                                           for part in re.split(r"(\d+)", requirement.id) if part]
 
 
 def _describe(case: Case, lang: str) -> list[str]:
@@ -58,13 +50,13 @@ def _describe(case: Case, lang: str) -> list[str]:
 def report_text(outcomes: RequirementOutcomes, entries: list[Case], verb: str, lang: str = "en") -> str:
     """The text a person reads for a requirement that failed or could not be decided.
 
-    `verb` is "failed" or "could not be decided"; in English both statements are shown, in
-    Chinese the Chinese one alone."""
+    `verb` is "failed" or "could not be decided"; in English both statements are shown (one when
+    they are the same, as in a bundle imported in one language), in Chinese the Chinese one alone."""
     requirement = outcomes.requirement
     head = [label("requirement-report", lang, id=requirement.id, level=level_label(requirement.level, lang),
                   verb=label(verb, lang), count=len(entries), total=len(outcomes.cases))]
-    statements = [requirement.statement.en, requirement.statement.zh] if lang == "en" else [
-        requirement.statement.get(lang)]
+    statements = ([line.text for line in lines(requirement.statement, ("en", "zh"))] if lang == "en"
+                  else [requirement.statement.get(lang)])
     head += [f"  {s}" for s in statements] + [f"  <{requirement.uri}>"]
     body: list[str] = []
     for entry in entries[:MAX_PAYLOADS_SHOWN]:
@@ -96,5 +88,4 @@ class RunView:
 
     def failing(self) -> list[RequirementOutcomes]:
         """Requirements that failed on at least one payload, worst first (`failing_order`)."""
-        failing = [o for o in self._requirements.values() if o.requirement.counts[Outcome.FAILED]]
-        return sorted(failing, key=lambda o: failing_order(o.requirement))
+        return [self._requirements[r.id] for r in failing_requirements(self.record)]

@@ -9,13 +9,12 @@ before MAY, with its first payloads, where and why; then one line per class.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-
-from conformance.core.findings import Finding, Outcome, Verdict
+from conformance.core.findings import Outcome, Verdict
 from conformance.core.printable import terminal
-from conformance.core.results import PayloadResult
 from conformance.records.record import RunRecord
-from conformance.reports.labels import describe_location, label, level_label, verdict_counts, verdict_label
+from conformance.reports.fix_first import ProcessingError
+from conformance.reports.fix_first import processing_errors as _in_record_order
+from conformance.reports.labels import finding_line, label, level_label, verdict_counts, verdict_label
 from conformance.runs.results_view import RequirementOutcomes, RunView
 
 PAYLOADS_PER_REQUIREMENT = 3
@@ -29,40 +28,18 @@ _REASONS = {"parser": "reason-parser", "recognition": "reason-recognition",
             "supervisor": "reason-supervisor", "engine": "reason-engine"}
 
 
-@dataclass(frozen=True, slots=True)
-class ProcessingError:
-    """A payload that could not be judged: its first processing error and how many it has."""
-
-    payload: PayloadResult
-    first: Finding
-    count: int
-
-    @property
-    def reason(self) -> str:
-        """The label key of why: unparsable, unrecognised, budget exceeded, engine or rule error."""
-        return _REASONS.get(self.first.source, "reason-rule")
+def reason(error: ProcessingError) -> str:
+    """The label key of why: unparsable, unrecognised, budget exceeded, engine or rule error."""
+    return _REASONS.get(error.first.source, "reason-rule")
 
 
 def processing_errors(record: RunRecord) -> list[ProcessingError]:
     """Every payload with a processing error, by name (record order among equal names)."""
-    found = []
-    for payload in record.payloads:
-        errors = [f for f in payload.findings if f.processing_error]
-        if errors:
-            found.append(ProcessingError(payload, errors[0], len(errors)))
-    return sorted(found, key=lambda e: e.payload.name)
+    return sorted(_in_record_order(record), key=lambda e: e.payload.name)
 
 
 def _clip(text: str) -> str:
     return text if len(text) <= MAX_MESSAGE_CHARS else text[:MAX_MESSAGE_CHARS - 1] + "…"
-
-
-def _finding_line(finding: Finding, lang: str, statement: str | None = None) -> str:
-    where = describe_location(finding.location, lang)
-    message = _clip(finding.message.get(lang))
-    if where and finding.message.get(lang) == statement:
-        return where  # the statement is printed above it: not the same text twice (imported rule sets)
-    return f"{where}{label('colon', lang)}{message}" if where else message
 
 
 def _processing_block(record: RunRecord, lang: str) -> list[str]:
@@ -72,13 +49,13 @@ def _processing_block(record: RunRecord, lang: str) -> list[str]:
     lines = [label("processing-errors", lang, count=len(errors))]
     for error in errors[:MAX_PROCESSING_ERRORS_SHOWN]:
         rid = f" ({error.first.requirement_id})" if error.first.requirement_id else ""
-        reason = label(error.reason, lang)
-        lines.append(terminal(f"  {error.payload.name}{label('colon', lang)}{reason}{rid}"))
+        why = label(reason(error), lang)
+        lines.append(terminal(f"  {error.payload.name}{label('colon', lang)}{why}{rid}"))
         more = f" {label('more-findings', lang, count=error.count - 1)}" if error.count > 1 else ""
-        lines.append("    " + terminal(_finding_line(error.first, lang)) + more)
+        lines.append("    " + terminal(finding_line(error.first, lang, clip=_clip)) + more)
     if len(errors) > MAX_PROCESSING_ERRORS_SHOWN:
         hidden = len(errors) - MAX_PROCESSING_ERRORS_SHOWN
-        lines.append("  " + label("more-processing-errors", lang, count=hidden))
+        lines.append("  " + label("more-payloads-short", lang, count=hidden))
     return [*lines, ""]
 
 
@@ -96,7 +73,7 @@ def _requirement_block(outcomes: RequirementOutcomes, lang: str) -> list[str]:
         if own:
             more = f" {label('more-findings', lang, count=len(own) - 1)}" if len(own) > 1 else ""
             statement = requirement.statement.get(lang)
-            lines.append("      " + terminal(_finding_line(own[0], lang, statement)) + more)
+            lines.append("      " + terminal(finding_line(own[0], lang, statement, clip=_clip)) + more)
         for finding in own:
             hint = finding.hint.get(lang) if finding.hint is not None else None
             if hint and hint not in hints:
@@ -122,8 +99,9 @@ def _class_lines(record: RunRecord, lang: str) -> list[str]:
     return lines
 
 
-def summary_lines(record: RunRecord, view: RunView, lang: str = "en") -> list[str]:
-    """The whole summary, one string per line, in `lang` ("en" or "zh")."""
+def summary_lines(view: RunView, lang: str = "en") -> list[str]:
+    """The whole summary of the run `view` indexes, one string per line, in `lang` ("en" or "zh")."""
+    record = view.record
     lines = _processing_block(record, lang)
     failing = view.failing()
     if failing:

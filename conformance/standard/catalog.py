@@ -26,13 +26,10 @@ def version_key(version: str) -> tuple[int, int, int, int, tuple[str, ...]]:
     return (int(major), int(minor), int(patch), 0 if pre else 1, tuple((pre or "").split(".")))
 
 
-def default_roots() -> tuple[Path, ...]:
-    """Where standards live unless told otherwise: $CONFORMANCE_STANDARDS_PATH, ./standards, bundled."""
-    return tuple(r for r in searched_roots() if r.is_dir())
-
-
 def searched_roots() -> tuple[Path, ...]:
-    """Every folder `default_roots` looks in, whether it exists or not (for "not found" messages)."""
+    """Where standards live unless told otherwise, in order: $CONFORMANCE_STANDARDS_PATH, ./standards,
+    the bundled ones; whether they exist or not (a `Catalog` keeps those that do, and names all of
+    them when nothing is found)."""
     roots: list[Path] = []
     env = os.environ.get(ENV_VAR)
     if env:

@@ -82,16 +82,16 @@ class XsdValidator:
         if self._lxml is not None:
             try:
                 valid = self._lxml.validate(tree)
+                # The repaired passes validate copies of the payload again, with the same limits.
+                found = [] if valid else libxml2_violations(self._lxml, tree, self._lxml.error_log,
+                                                            self._declared, MAX_SCHEMA_ERRORS, self._optional)
             except etree.XMLSchemaValidateError as exc:
                 # libxml2 stops at limits of its own (a pattern's backtracking, say) and raises.
                 raise PayloadError(
                     f"the XSD validator gave up on this payload ({str(exc)[:200]}): it cannot be "
                     "checked against the schema", message_zh="XSD 验证器无法完成对此报文的检查",
                     location=str(self.path)) from None
-            if valid:
-                return
-            for v in libxml2_violations(self._lxml, tree, self._lxml.error_log, self._declared,
-                                        MAX_SCHEMA_ERRORS, self._optional):
+            for v in found:
                 yield SchemaViolation(message=v.explained.en, message_zh=v.explained.zh, line=v.line,
                                       xpath=v.xpath, engine_message=capped(v.engine_message))
             return
@@ -159,6 +159,23 @@ def _check_schema(schema: Any, path: Path) -> None:
                         location=str(path)) from exc
 
 
+def read_json_schema(path: Path) -> Any:
+    """The JSON Schema at `path`, read (bounded) and checked against 2020-12; SpecError if not."""
+    data = read_bounded(path, max_bytes=JSON_SCHEMA_MAX_BYTES, error=SpecError, what="JSON Schema",
+                        what_zh="JSON Schema")
+    try:
+        schema = json.loads(data.decode("utf-8"))
+    except RecursionError:
+        raise SpecError("JSON Schema nested too deeply to read", location=str(path)) from None
+    except (UnicodeDecodeError, ValueError) as exc:  # ValueError: JSONDecodeError, huge integers
+        raise SpecError(f"cannot read JSON Schema: {capped(str(exc))}", location=str(path)) from None
+    declared = schema.get("$schema", "") if isinstance(schema, dict) else ""
+    if declared and "2020-12" not in declared:
+        raise SpecError(f"JSON Schema must declare draft 2020-12, not {declared!r}", location=str(path))
+    _check_schema(schema, path)
+    return schema
+
+
 def _refuse_retrieval(uri: str) -> Any:
     raise ValueError(f"remote schema {uri} refused: validation never touches the network")
 
@@ -174,19 +191,7 @@ class JsonSchemaValidator:
 
     def __init__(self, path: Path) -> None:
         self.path = path
-        data = read_bounded(path, max_bytes=JSON_SCHEMA_MAX_BYTES, error=SpecError, what="JSON Schema",
-                            what_zh="JSON Schema")
-        try:
-            schema = json.loads(data.decode("utf-8"))
-        except RecursionError:
-            raise SpecError("JSON Schema nested too deeply to read", location=str(path)) from None
-        except (UnicodeDecodeError, ValueError) as exc:  # ValueError: JSONDecodeError, huge integers
-            raise SpecError(f"cannot read JSON Schema: {_capped(str(exc))}", location=str(path)) from None
-        declared = schema.get("$schema", "") if isinstance(schema, dict) else ""
-        if declared and "2020-12" not in declared:
-            raise SpecError(f"JSON Schema must declare draft 2020-12, not {declared!r}",
-                            location=str(path))
-        _check_schema(schema, path)
+        schema = read_json_schema(path)
         try:
             self._rust: Any = jsonschema_rs.Draft202012Validator(
                 schema, validate_formats=True, retriever=_refuse_retrieval,
@@ -197,7 +202,7 @@ class JsonSchemaValidator:
             first = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
             if 'is not a "regex"' in first:
                 first += " (patterns run on a linear-time engine: no lookaround, no back-references)"
-            raise SpecError(f"JSON Schema cannot be compiled: {_capped(first)}",
+            raise SpecError(f"JSON Schema cannot be compiled: {capped(first)}",
                             location=str(path)) from exc
 
     def iter_violations(self, value: Any) -> Iterator[SchemaViolation]:
@@ -224,7 +229,7 @@ class JsonSchemaValidator:
             ) from None
         except Exception as exc:  # jsonschema-rs's own failures: the payload stays undecided
             raise RuleError(f"JSON Schema validation could not run: {type(exc).__name__}: "
-                            f"{_capped(str(exc))}", location=str(self.path)) from None
+                            f"{capped(str(exc))}", location=str(self.path)) from None
         for error in errors:
             yield _json_violation(error)
 
@@ -237,8 +242,9 @@ def _member(name: Any) -> str:
 
 def _json_violation(error: Any) -> SchemaViolation:
     """jsonschema-rs's error, said as the fix for a missing or an undeclared member."""
-    # jsonschema-rs quotes the failing value whole: a 60 MB string would be printed.
-    engine = _capped(error.message)
+    # jsonschema-rs quotes the failing value whole (a 60 MB string would be printed) and puts the
+    # reason after it ('"..." is longer than 64 characters'): cut in the middle.
+    engine = capped(error.message)
     pointer = _pointer(error.instance_path)
     kind = error.kind
     if isinstance(kind, jsonschema_rs.ValidationErrorKind.Required):
@@ -254,15 +260,6 @@ def _json_violation(error: Any) -> SchemaViolation:
                                message_zh=f"{listed_zh}：模式在此处未声明该成员", pointer=pointer,
                                engine_message=engine)
     return SchemaViolation(message=engine, pointer=pointer, engine_message=engine)
-
-
-def _capped(text: str, limit: int = 300) -> str:
-    """`text` with its middle cut to keep `limit` characters: messages quote hostile values, and
-    jsonschema-rs puts the reason after the value ('"..." is longer than 64 characters')."""
-    if len(text) <= limit:
-        return text
-    half = limit // 2
-    return f"{text[:half]}…[{len(text) - 2 * half} characters]…{text[-half:]}"
 
 
 def _pointer(path: Any) -> str:

@@ -71,10 +71,20 @@ def capped(text: str, limit: int = MESSAGE_MAX_CHARS) -> str:
     return f"{text[:half]}…[{len(text) - 2 * half} characters]…{text[-half:]}"
 
 
+def _qname(name: str) -> etree.QName | None:
+    """`name` as a Clark name, or None when it is not one (a wildcard: '##other{urn:a}*', '*')."""
+    try:
+        return etree.QName(name)
+    except ValueError:
+        return None
+
+
 def _shown(name: str, context: Any) -> str:
     """A Clark name as the author sees it: the local name, qualified when its namespace is not the
-    namespace of `context` (the element the message speaks about)."""
-    qname = etree.QName(name)
+    namespace of `context` (the element the message speaks about); anything else as it is."""
+    qname = _qname(name)
+    if qname is None:
+        return capped(name, 120)
     own = etree.QName(context).namespace if context is not None else None
     return capped(qname.localname if qname.namespace == own else name, 120)
 
@@ -90,18 +100,17 @@ def _listed_zh(names: Sequence[str], context: Any) -> str:
 
 
 def _is_name(name: str) -> bool:
-    return not name.startswith("##") and not name.endswith("}*") and name != "*"
+    return _qname(name) is not None
 
 
 def explain_content(parent: Any, child: Any | None, expected: Sequence[str] | None,
-                    declared: frozenset[str] | None, optional: frozenset[str] = frozenset()
-                    ) -> tuple[Explained, _Repair | None]:
+                    declared: frozenset[str], optional: frozenset[str]) -> tuple[Explained, _Repair | None]:
     """A content-model error of `parent` said as its fix.
 
     `child` is the element the engine did not expect (None: the content ended early), `expected`
-    the Clark names the content model allowed there (None or empty: nothing more), `declared` the
-    local names of every element the schema declares (None: unknown, so every name counts as one),
-    `optional` the local names the schema only ever makes optional.
+    the Clark names or wildcards the content model allowed there (None or empty: nothing more),
+    `declared` the local names of every element the schema declares, `optional` the local names
+    the schema only ever makes optional.
     """
     p = _shown(parent.tag, parent)
     names = list(expected or ())
@@ -117,10 +126,14 @@ def explain_content(parent: Any, child: Any | None, expected: Sequence[str] | No
         return Explained(en, zh, at, content_of=parent)
 
     if child is None:
-        if len(missing_names) == 1:
+        if len(missing_names) == 1 and _is_name(missing_names[0]):
             n = _shown(missing_names[0], parent)
             return said(f"{n} is missing (expected at the end of {p})", f"缺少 {n}（应位于 {p} 的末尾）",
                         parent), None
+        if len(names) == 1:  # a wildcard: no name to give
+            w = _shown(names[0], parent)
+            return said(f"an element is missing at the end of {p} (expected {w})",
+                        f"{p} 的末尾缺少元素（应为 {w}）", parent), None
         return said(f"an element is missing at the end of {p}: one of {_listed(names, parent, 'or')}",
                     f"{p} 的末尾缺少元素：{_listed_zh(names, parent)} 之一", parent), None
     x = _shown(child.tag, parent)
@@ -134,7 +147,7 @@ def explain_content(parent: Any, child: Any | None, expected: Sequence[str] | No
     later = {e.tag for e in child.itersiblings() if isinstance(e.tag, str)}
     present = [n for n in names if n in later]
     if present:
-        if declared is not None and etree.QName(child).localname not in declared:
+        if etree.QName(child).localname not in declared:
             wanted = _listed(names, parent, "or")
             return said(f"{x} is not an element of this schema (expected {wanted} here)",
                         f"{x} 不是本模式声明的元素（此处应为 {_listed_zh(names, parent)}）", child), remove
@@ -155,8 +168,8 @@ def _expected(text: str | None) -> list[str]:
     return _EXPECTED_NAME.findall(text or "")
 
 
-def explain_libxml2(message: str, element: Any, declared: frozenset[str] | None,
-                    optional: frozenset[str] = frozenset()) -> tuple[Explained, _Repair | None]:
+def explain_libxml2(message: str, element: Any, declared: frozenset[str],
+                    optional: frozenset[str]) -> tuple[Explained, _Repair | None]:
     """One libxml2 error about `element`, said as what is wrong (and how to check past it)."""
     message = message.strip()
     found = _UNEXPECTED.fullmatch(message)
@@ -190,7 +203,7 @@ class _Copy:
     def __init__(self, tree: etree._ElementTree) -> None:
         self.tree = copy.deepcopy(tree)
         pairs = list(zip(self.tree.getroot().iter(), tree.getroot().iter(), strict=True))
-        self._keep = [c for c, _ in pairs]  # holds the proxies, so that each id stays its own
+        # The values hold both sides' proxies, so that each id stays its own.
         self._original = {id(c): o for c, o in pairs}
         self._mine = {id(o): c for c, o in pairs}
 
@@ -202,24 +215,24 @@ class _Copy:
 
 
 def libxml2_violations(schema: etree.XMLSchema, tree: etree._ElementTree, first_log: Iterable[Any],
-                       declared: frozenset[str] | None, limit: int,
-                       optional: frozenset[str] = frozenset()) -> list[Libxml2Violation]:
-    """Every error of `tree` (at most `limit`): the first pass's log, then the repaired passes'."""
+                       declared: frozenset[str], limit: int, optional: frozenset[str]
+                       ) -> list[Libxml2Violation]:
+    """Every error of `tree` (at most `limit`): the first pass's log, then the repaired passes'.
+
+    A repaired pass validates with `schema` again: its XMLSchemaValidateError is the caller's to
+    handle, as for the first pass.
+    """
     found: list[Libxml2Violation] = []
     seen: set[tuple[str, str]] = set()
     quiet: set[int] = set()  # ids of original parents whose further content errors are noise
     work: _Copy | None = None
     log = list(first_log)
     for passes in range(MAX_REPAIR_PASSES + 1):
-        validated = tree if work is None else work.tree
-        # Paths of every element cost a walk of the tree: on the first pass only for errors said
-        # from the structure; on a repaired copy always, to tell the elements we inserted.
-        structural = work is not None or any(_structural(e.message) for e in log)
-        by_path = _paths(validated) if structural else {}
+        nodes = _Nodes(tree if work is None else work.tree)
         original = (lambda e: e) if work is None else work.original
         repairs: list[_Repair] = []
         for entry in log:
-            node = by_path.get(entry.path or "")
+            node = nodes.find(entry.path or "")
             if node is not None and original(node) is None:
                 continue  # inside an element we inserted: not the author's
             explained, repair = explain_libxml2(entry.message, node, declared, optional)
@@ -228,11 +241,12 @@ def libxml2_violations(schema: etree.XMLSchema, tree: etree._ElementTree, first_
             if passes and explained.content_of is not None and id(original(explained.content_of)) in quiet:
                 continue
             target = original(explained.element) if explained.element is not None else None
-            key = (tree.getpath(target) if target is not None else entry.path or "", explained.en)
+            path = tree.getpath(target) if target is not None else entry.path or ""
+            key = (path, explained.en)
             if key in seen:
                 continue
             seen.add(key)
-            found.append(_located(explained, target, tree, entry))
+            found.append(_located(explained, target, path, entry))
             if len(found) >= limit:
                 return found
         if not repairs or passes == MAX_REPAIR_PASSES:
@@ -255,17 +269,70 @@ def libxml2_violations(schema: etree.XMLSchema, tree: etree._ElementTree, first_
     return found
 
 
-def _located(explained: Explained, element: Any, tree: etree._ElementTree, entry: Any) -> Libxml2Violation:
+def _located(explained: Explained, element: Any, path: str, entry: Any) -> Libxml2Violation:
     if element is None:
         return Libxml2Violation(explained, entry.line or None, entry.path or None, entry.message)
-    return Libxml2Violation(explained, element.sourceline, tree.getpath(element), entry.message)
+    return Libxml2Violation(explained, element.sourceline, path, entry.message)
 
 
-def _structural(message: str) -> bool:
-    text = message.strip()
-    return any(p.fullmatch(text) for p in (_UNEXPECTED, _INCOMPLETE, _NO_ATTRIBUTE))
+class _Nodes:
+    """The elements of a validated tree, found by the path libxml2 gives them.
+
+    `getpath` is the same libxml2 function, but it counts an element's siblings: a map of every
+    element's path costs time quadratic in the siblings (20,000 lines, 22 s), whereas one path is
+    followed down its steps and confirmed by `getpath` in linear time. Indexing by source line
+    would not do: a payload on one line has every element on it. The whole map stays as a fallback,
+    built once, for a path the steps do not lead to.
+    """
+
+    def __init__(self, tree: etree._ElementTree) -> None:
+        self._tree = tree
+        self._all: dict[str, Any] | None = None
+
+    def find(self, path: str) -> Any:
+        if not path:
+            return None
+        node = self._followed(path)
+        if node is not None and self._tree.getpath(node) == path:
+            return node
+        if self._all is None:
+            self._all = {self._tree.getpath(e): e for e in self._tree.getroot().iter(etree.Element)}
+        return self._all.get(path)
+
+    def _followed(self, path: str) -> Any:
+        """The element `path` leads to, read as libxml2 writes it ('/p:a/*[3]/b[2]'), or None."""
+        if not path.startswith("/"):
+            return None
+        node: Any = None
+        for step in path[1:].split("/"):
+            found = _STEP.fullmatch(step)
+            if found is None:
+                return None
+            children = (self._tree.getroot(),) if node is None else node.iterchildren(etree.Element)
+            node = _nth(children, found["name"], int(found["index"] or 1))
+            if node is None:
+                return None
+        return node
 
 
-def _paths(tree: etree._ElementTree) -> dict[str, Any]:
-    """Element by the path libxml2 gives it (`getpath` is the same libxml2 function)."""
-    return {tree.getpath(e): e for e in tree.getroot().iter() if isinstance(e.tag, str)}
+# A step of libxml2's path: 'name', 'prefix:name' or '*' (an element of a default namespace, counted
+# among all its element siblings), with its position among the siblings it counts.
+_STEP = re.compile(r"(?P<name>[^/\[\]]+)(?:\[(?P<index>[1-9][0-9]{0,9})\])?")
+
+
+def _nth(elements: Iterable[Any], name: str, index: int) -> Any:
+    """The `index`th of `elements` that the step `name` counts, or None."""
+    for element in elements:
+        if _named(element, name):
+            index -= 1
+            if index == 0:
+                return element
+    return None
+
+
+def _named(element: Any, name: str) -> bool:
+    if name == "*":
+        return True
+    prefix, _, local = name.rpartition(":")
+    qname = etree.QName(element)
+    return qname.localname == local and (element.prefix == prefix if prefix else qname.namespace is None)

@@ -9,7 +9,15 @@ from typing import Any
 import pytest
 import yaml
 
-from conformance.authoring.describe import CHECK_SAMPLES, Field, FieldKind, Limits, field_path, structure
+from conformance.authoring.describe import (
+    CHECK_SAMPLES,
+    Field,
+    FieldKind,
+    Limits,
+    describe_standard,
+    field_path,
+    structure,
+)
 from conformance.authoring.examples import skeleton
 from conformance.standard.manifest import load_standard
 from conformance.standard.model import Standard
@@ -105,6 +113,42 @@ def test_xsd_skeleton_takes_required_fields_and_first_alternatives(tmp_path: Pat
         '<Doc xmlns="urn:t" kind="red">\n  <Name>x</Name>\n  <Leaf>red</Leaf>\n</Doc>\n')
 
 
+def _edited(folder: Path, edit: Any) -> Standard:
+    manifest = yaml.safe_load((folder / "standard.yaml").read_text("utf-8"))
+    edit(manifest)
+    (folder / "standard.yaml").write_text(yaml.safe_dump(manifest), "utf-8")
+    return load_standard(folder)
+
+
+def test_a_skeleton_validation_would_not_recognise_says_so(tmp_path: Path) -> None:
+    _bundle(tmp_path / "b", "xml", "s.xsd", RECURSIVE_XSD)
+    standard = _edited(tmp_path / "b",
+                       lambda m: m["message-types"][0]["recognise"].update(xpath="@kind = 'blue'"))
+    made = skeleton(standard, standard.message_types["doc"])
+    assert b'kind="red"' in made.data
+    assert made.notes[-1] == ("the message type is recognised only where @kind = 'blue', which the skeleton "
+                              "does not satisfy: edit it")
+    plain = _bundle(tmp_path / "c", "xml", "s.xsd", RECURSIVE_XSD)
+    assert not any("recognised" in n for n in skeleton(plain, plain.message_types["doc"]).notes)
+
+
+def test_a_json_skeleton_another_message_type_claims_too_says_so(tmp_path: Path) -> None:
+    schema = {"type": "object", "required": ["kind", "type"],
+              "properties": {"kind": {"const": "t"}, "type": {"const": "x"}}}
+    _bundle(tmp_path / "b", "json", "s.json", json.dumps(schema))
+
+    def second(manifest: dict[str, Any]) -> None:
+        first = manifest["message-types"][0]
+        manifest["message-types"].append({**first, "id": "other",
+                                          "recognise": {"pointer": "/type", "value": "x"}})
+
+    standard = _edited(tmp_path / "b", second)
+    made = skeleton(standard, standard.message_types["doc"])
+    assert json.loads(made.data) == {"kind": "t", "type": "x"}
+    assert made.notes[-1].startswith("payload matches several message types")
+    assert made.notes[-1].endswith("t@1.0.0 doc; t@1.0.0 other: edit the skeleton")
+
+
 def test_xsd_structure_is_bounded(tmp_path: Path) -> None:
     many = "".join(f'<xs:element name="E{i}" type="xs:string"/>' for i in range(300))
     standard = _bundle(tmp_path / "b", "xml", "s.xsd",
@@ -125,6 +169,46 @@ def test_a_broken_xsd_is_a_note_not_a_traceback(tmp_path: Path) -> None:
     standard = _bundle(tmp_path / "b", "xml", "s.xsd", XS.format('<xs:element name="Doc" type="t:Missing"/>'))
     fields, notes = structure(standard, standard.message_types["doc"])
     assert fields == () and notes[0].startswith("structure not read from s.xsd:")
+
+
+def test_message_types_sharing_an_xsd_and_rules_read_them_once(tmp_path: Path,
+                                                               monkeypatch: pytest.MonkeyPatch) -> None:
+    # An imported bundle: one message type per global root of one XSD, one rule file for all.
+    folder = tmp_path / "b"
+    standard = _bundle(folder, "xml", "s.xsd", XS.format(
+        '<xs:element name="Doc" type="xs:string"/><xs:element name="Other" type="xs:int"/>'))
+    (folder / "s.sch").write_text(
+        '<schema xmlns="http://purl.oclc.org/dsdl/schematron" queryBinding="xslt">'
+        '<ns prefix="t" uri="urn:t"/>'
+        '<pattern><rule context="/t:Doc | /t:Other"><assert id="A-1" test="true()">x</assert></rule>'
+        '</pattern></schema>', "utf-8")
+    manifest = yaml.safe_load((folder / "standard.yaml").read_text("utf-8"))
+    doc = manifest["message-types"][0]
+    doc["rules"] = ["s.sch"]
+    other = {**doc, "id": "other", "recognise": {"root": "Other", "namespace": "urn:t"}}
+    manifest["message-types"].append(other)
+    manifest["requirements"][0]["checks"] = [{"by": "schema", "message-types": ["doc", "other"]},
+                                             {"by": "rule", "rule": "A-1", "message-types": ["doc", "other"]}]
+    (folder / "standard.yaml").write_text(yaml.safe_dump(manifest), "utf-8")
+    standard = load_standard(folder)
+    import conformance.authoring.describe._fields as fields_module
+    import conformance.validation.xsd as xsd_module
+
+    calls: list[str] = []
+
+    def counted(name: str, real: Any) -> Any:
+        def call(*args: Any, **kwargs: Any) -> Any:
+            calls.append(name)
+            return real(*args, **kwargs)
+        return call
+
+    monkeypatch.setattr(xsd_module, "compile_xsd11", counted("xsd", xsd_module.compile_xsd11))
+    monkeypatch.setattr(fields_module, "outline_schematron", counted("sch", fields_module.outline_schematron))
+    described = describe_standard(standard)
+    assert sorted(calls) == ["sch", "xsd"]
+    assert [d.structure[0].name for d in described] == ["Doc", "Other"]
+    assert [[c.target for c in d.checks] for d in described] == [["", "/t:Doc", "/t:Other"]] * 2
+    assert [d.notes for d in described] == [(), ()]
 
 
 # -- JSON Schema structure ------------------------------------------------------------------------------
@@ -154,6 +238,31 @@ def test_json_structure_follows_local_refs_only_and_stops_at_recursion(tmp_path:
     assert members["pick"].children[0].kind is FieldKind.CHOICE
     made = json.loads(skeleton(standard, standard.message_types["doc"]).data)
     assert made == {"kind": "t", "tree": {"id": "X1"}, "size": 3}
+
+
+def _ref_chains(properties: int, hops: int = 32, members: int = 50, width: int = 200) -> dict[str, Any]:
+    """Every property an allOf of `members` refs to a chain of `hops` definitions of `width` keywords."""
+    junk = {f"x-{i}": i for i in range(width)}  # unknown keywords: valid, and copied at every hop
+    defs = {f"d{i}": {"$ref": f"#/$defs/d{i + 1}", **junk} for i in range(hops - 1)}
+    defs[f"d{hops - 1}"] = {"type": "string", **junk}
+    chains = {"allOf": [{"$ref": "#/$defs/d0"}] * members}
+    return {"type": "object", "$defs": defs, "properties": {f"p{i}": chains for i in range(properties)}}
+
+
+def test_json_ref_and_allof_chains_are_bounded(tmp_path: Path) -> None:
+    # 50 allOf members x 32 hops x 200 keywords per field: minutes on a 2 MB schema when unbounded.
+    standard = _bundle(tmp_path / "b", "json", "s.json", json.dumps(_ref_chains(40)))
+    (doc,), notes = structure(standard, standard.message_types["doc"])
+    assert 0 < len(doc.children) < 40
+    assert notes == ["structure cut short (the schema's $ref and allOf chains exceed what is followed)"]
+    assert doc.children[0].type == "string"
+
+
+def test_json_ref_chains_within_the_budget_are_followed_whole(tmp_path: Path) -> None:
+    standard = _bundle(tmp_path / "b", "json", "s.json", json.dumps(_ref_chains(3, members=2, width=2)))
+    (doc,), notes = structure(standard, standard.message_types["doc"])
+    assert notes == [] and [(f.name, f.type) for f in doc.children] == [("p0", "string"), ("p1", "string"),
+                                                                        ("p2", "string")]
 
 
 def test_a_json_schema_that_is_not_json_is_a_note(tmp_path: Path) -> None:

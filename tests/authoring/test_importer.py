@@ -295,6 +295,14 @@ def test_duplicate_ids_across_files(tmp_path: Path) -> None:
         plan_import([sch], standard_id="orders", version="1.0.0")
 
 
+def test_an_id_with_a_superscript_digit_is_sorted_and_renamed(tmp_path: Path) -> None:
+    # '²' is a digit to str.isdigit() but int() refuses it: sorting ids once raised ValueError here.
+    write(tmp_path, "inc/lines.sch", LINES_SCH)
+    sch = write(tmp_path, "main.sch", MAIN_SCH.replace('id="ORD-1"', 'id="ORD-1²"'))
+    plan = plan_import([sch], standard_id="orders", version="1.0.0")
+    assert "ORD-1: assertion id 'ORD-1²' is not a manifest identifier" in plan.notes
+
+
 def test_duplicate_ids_across_rule_sets(artefacts: tuple[Path, Path], tmp_path: Path) -> None:
     other = write(tmp_path, "other.sch", MAIN_SCH.replace('<include href="inc/lines.sch"/>', ""))
     with pytest.raises(SpecError, match="duplicate assertion id 'ORD-1'"):

@@ -186,6 +186,34 @@ def test_an_untrusted_list_is_reported_for_a_sound_certificate_only() -> None:
     assert _check(tampered, revocations=problem).status is Status.TAMPERED
 
 
+def _outcomes(result: Any) -> dict[str, str]:
+    return {name: outcome.value for name, outcome in result.checks}
+
+
+def test_each_check_has_its_own_outcome() -> None:
+    document = _document()
+    entries = (Revocation(document["certificate"]["id"], "2026-12-05T12:00:00Z", None),)
+    late = NOW + timedelta(days=400)
+    assert _outcomes(_check(document)) == {"issuer-key": "passed", "signature": "passed",
+                                           "revocation": "not-checked", "validity-period": "passed"}
+    assert _outcomes(_check(document, revocations=())) == {
+        "issuer-key": "passed", "signature": "passed", "revocation": "passed", "validity-period": "passed"}
+    # Revocation decides the status; the dates are still judged (the signature held).
+    revoked = _check(document, at=late, revocations=entries)
+    assert revoked.status is Status.REVOKED and _outcomes(revoked) == {
+        "issuer-key": "passed", "signature": "passed", "revocation": "failed", "validity-period": "failed"}
+    untrusted = _outcomes(_check(document, revocations=UntrustedRevocations("list: tampered")))
+    assert (untrusted["revocation"], untrusted["validity-period"]) == ("failed", "passed")
+    tampered = copy.deepcopy(document)
+    tampered["certificate"]["issuer"]["name"] = "Mallory"
+    assert _outcomes(_check(tampered)) == {"issuer-key": "passed", "signature": "failed",
+                                           "revocation": "not-checked", "validity-period": "not-checked"}
+    signed = signed_file.split(document, "certificate", "test", "certificate")
+    wrong = verify(signed, other_key().public_key(), at=NOW)
+    assert wrong.status is Status.WRONG_KEY and set(_outcomes(wrong).values()) - {"not-checked"} == {"failed"}
+    assert list(_outcomes(wrong)) == ["issuer-key", "signature", "revocation", "validity-period"]
+
+
 @pytest.mark.parametrize(("content", "message"), [
     (b"{", "not JSON"),
     (b"\xff", "not UTF-8"),

@@ -8,6 +8,7 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+import yaml
 from lxml import etree
 
 from conformance.standard.catalog import Catalog
@@ -245,3 +246,74 @@ def test_hostile_schema_text_is_escaped_in_show_and_example(tmp_path: Path) -> N
     # A payload to a file or pipe is the payload: JSON escapes what it must, values stay as the schema says.
     assert made["\x1b]52;c;evil\x07"] == "\u202eflip"
     assert made["specification"] == "urn:egov-conformance:exchange-envelope:1.0"
+
+
+# -- hostile JSON Schemas: a note or a clear error naming the file, never a traceback ------------------
+
+def _json_bundle(root: Path, schema: str | bytes) -> Path:
+    folder = root / "t" / "1.0.0"
+    folder.mkdir(parents=True)
+    (folder / "s.json").write_bytes(schema if isinstance(schema, bytes) else schema.encode("utf-8"))
+    text = {"zh": "t", "en": "t"}
+    manifest = {
+        "manifest-format": 1, "id": "t", "version": "1.0.0", "title": text, "description": text,
+        "publisher": text, "lifecycle": {"status": "draft"}, "base-uri": "urn:t:",
+        "message-types": [{"id": "doc", "syntax": "json", "title": text, "schema": "s.json",
+                           "recognise": {"pointer": "/kind", "value": "t"}}],
+        "conformance-classes": [{"id": "all", "title": text}],
+        "requirements": [{"id": "R-1", "level": "MUST", "classes": ["all"], "statement": text,
+                          "checks": [{"by": "schema", "message-types": ["doc"]}]}],
+    }
+    (folder / "standard.yaml").write_text(yaml.safe_dump(manifest), "utf-8")
+    return root
+
+
+def _strict_json(data: bytes) -> object:
+    def refuse(token: str) -> object:
+        raise ValueError(f"{token} is not JSON")
+
+    return json.loads(data, parse_constant=refuse)
+
+
+@pytest.mark.parametrize(("schema", "sample"), [
+    ('{"type": "object", "required": ["n"], "properties": {"n": {"type": "integer", "minimum": 1e400}}}', 0),
+    ('{"type": "object", "required": ["n"], "properties": {"n": {"type": "number", '
+     '"exclusiveMinimum": 1e400}}}', 0),
+])
+def test_a_bound_beyond_floats_gives_a_finite_sample(tmp_path: Path, schema: str, sample: int) -> None:
+    root = _json_bundle(tmp_path / "standards", schema)
+    shown = invoke("standards", "show", "t", "--standards-path", root)
+    assert shown.exit_code == 0, shown.output
+    assert any(line.split()[:2] == ["n", "[1..1]"] for line in shown.stdout.splitlines())
+    made = invoke("standards", "example", "t", "--standards-path", root)
+    assert made.exit_code == 0, made.output
+    assert _strict_json(made.stdout_bytes) == {"n": sample, "kind": "t"}  # never Infinity: not JSON
+
+
+@pytest.mark.parametrize(("schema", "said"), [
+    ('{"allOf": [{}], "properties": [1]}', "invalid JSON Schema at properties"),
+    ('{"allOf": [{"required": 5}]}', "invalid JSON Schema at allOf/0/required"),
+    ('{"$schema": "http://json-schema.org/draft-07/schema#"}', "must declare draft 2020-12"),
+    ('{"type": "object"}'.encode("utf-16"), "not JSON"),  # JSON between systems is UTF-8 (RFC 8259)
+])
+def test_a_schema_the_validator_refuses_is_a_note_naming_the_file(tmp_path: Path, schema: str | bytes,
+                                                                 said: str) -> None:
+    root = _json_bundle(tmp_path / "standards", schema)
+    for args in (("show",), ("show", "--format", "json"), ("example",)):
+        seen = invoke("standards", *args, "t", "--standards-path", root)
+        assert seen.exit_code == 0, seen.output
+        notes = seen.stdout if args[0] == "show" else seen.stderr
+        assert "structure not read from s.json: " in notes and said in notes, (args, seen.output)
+
+
+def test_refs_that_are_not_schemas_where_allof_merges_are_skipped(tmp_path: Path) -> None:
+    # Valid 2020-12 (a $ref may point anywhere), yet the target's "properties" is a boolean schema.
+    schema = {"$defs": {"properties": True, "required": {"type": "string"}},
+              "type": "object", "allOf": [{"$ref": "#/$defs"}], "properties": {"kind": {"const": "t"}}}
+    root = _json_bundle(tmp_path / "standards", json.dumps(schema))
+    shown = invoke("standards", "show", "t", "--standards-path", root, "--format", "json")
+    assert shown.exit_code == 0, shown.output
+    (document,) = json.loads(shown.stdout)["message-types"][0]["structure"]
+    assert [c["name"] for c in document["children"]] == ["kind"]
+    made = invoke("standards", "example", "t", "--standards-path", root)
+    assert _strict_json(made.stdout_bytes) == {"kind": "t"}

@@ -156,6 +156,8 @@ def test_the_default_choice_is_supervised_unless_no_budget_is_asked_for() -> Non
     assert executor_for(1) == SupervisedExecutor(1, DEFAULT_BUDGET)
     assert executor_for(2, UNLIMITED) == SupervisedExecutor(2, UNLIMITED)
     assert executor_for(1, UNLIMITED, kind="supervised") == SupervisedExecutor(1, UNLIMITED)
+    # --jobs auto is AUTO_JOBS (0), not one job: with no budget it still gets its workers.
+    assert executor_for(executors.AUTO_JOBS, UNLIMITED) == SupervisedExecutor(executors.AUTO_JOBS, UNLIMITED)
     assert executor_kinds()[:2] == ("serial", "supervised")
 
 

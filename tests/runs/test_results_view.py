@@ -50,6 +50,20 @@ def test_report_text_names_the_requirement_and_each_failing_payload(record: RunR
     assert "line 4" in text  # where the conversation id is wrong, from the finding's Location
 
 
+def test_report_text_prints_a_statement_given_in_one_language_once(record: RunRecord) -> None:
+    # An imported English-only bundle: zh falls back to en, and the same line twice reads as a mistake.
+    from dataclasses import replace
+
+    from conformance.core.text import Text
+    from conformance.runs.results_view import RequirementOutcomes
+
+    outcomes = RunView(record).requirement("EXC-003")
+    english = replace(outcomes.requirement, statement=Text.same("A message MUST have an id."))
+    alone = RequirementOutcomes(english, outcomes.cases)
+    lines = report_text(alone, alone.with_outcome(Outcome.FAILED), "failed").splitlines()
+    assert lines[1:3] == ["  A message MUST have an id.", f"  <{english.uri}>"]
+
+
 def test_report_text_in_chinese_has_chinese_labels_and_the_chinese_statement(record: RunRecord) -> None:
     outcomes = RunView(record).requirement("EXC-003")
     failed = outcomes.with_outcome(Outcome.FAILED)

@@ -9,13 +9,15 @@ import pytest
 
 from conformance import api
 from conformance.core.findings import Level, Outcome
+from conformance.core.ordering import natural_key
 from conformance.core.results import PayloadResult
 from conformance.core.text import Text
 from conformance.execution.session import budget_result
 from conformance.records.record import RunRecord
 from conformance.records.run_results import RunResults
+from conformance.reports.fix_first import failing_order
 from conformance.reports.labels import english_words
-from conformance.runs.results_view import RunView, requirement_order
+from conformance.runs.results_view import RunView
 from conformance.runs.summary import PAYLOADS_PER_REQUIREMENT, processing_errors, summary_lines
 from conformance.standard.model import Standard
 from tests.conftest import ENVELOPE_FIXTURES as ENVELOPE
@@ -51,7 +53,7 @@ def record(unrecognised: Path) -> RunRecord:
 
 def test_processing_errors_come_first_by_name_with_reason_and_location(record: RunRecord,
                                                                       unrecognised: Path) -> None:
-    lines = summary_lines(record, RunView(record))
+    lines = summary_lines(RunView(record))
     assert lines[0].startswith("processing errors: 3 payload(s) could not be judged")
     truncated = str(ENVELOPE / "hostile" / "truncated.json")
     names = sorted([str(unrecognised), "m-slow.xml", truncated])
@@ -67,7 +69,7 @@ def test_processing_errors_come_first_by_name_with_reason_and_location(record: R
 
 def test_each_failing_requirement_has_level_statement_payloads_where_and_how_to_fix(
         record: RunRecord) -> None:
-    lines = summary_lines(record, RunView(record))
+    lines = summary_lines(RunView(record))
     heads = [line for line in lines if re.match(r"  EXC-\d+ (MUST|SHOULD|MAY): failed on", line)]
     # MUST before SHOULD, then by id; SHOULD failures are listed too (they leave a payload conformant).
     assert [h.split()[0] for h in heads] == ["EXC-005", "EXC-007", "EXC-022", "EXC-020"]
@@ -87,7 +89,7 @@ def test_each_failing_requirement_has_level_statement_payloads_where_and_how_to_
 
 
 def test_class_lines_count_payloads_by_their_verdict_for_that_class(record: RunRecord) -> None:
-    lines = summary_lines(record, RunView(record))
+    lines = summary_lines(RunView(record))
     for klass in record.classes:
         counts = {"conformant": 0, "not-conformant": 0, "error": 0}
         for payload in record.payloads:
@@ -104,7 +106,7 @@ def test_only_the_first_payloads_of_a_requirement_are_shown() -> None:
     view = RunView(record)
     many = next(o for o in view.failing() if len(o.with_outcome(Outcome.FAILED)) > PAYLOADS_PER_REQUIREMENT)
     failed = many.with_outcome(Outcome.FAILED)
-    lines = summary_lines(record, view)
+    lines = summary_lines(view)
     at = next(i for i, line in enumerate(lines) if line.startswith(f"  {many.requirement.id} "))
     block = lines[at + 1:]
     block = block[:next(i for i, line in enumerate(block) if not line.startswith("    "))]
@@ -119,8 +121,8 @@ def test_order_is_deterministic_whatever_the_order_of_the_record(record: RunReco
     from dataclasses import replace
 
     reordered = replace(record, payloads=tuple(reversed(record.payloads)))
-    first = [line for line in summary_lines(record, RunView(record)) if not line.startswith("      ")]
-    second = [line for line in summary_lines(reordered, RunView(reordered)) if not line.startswith("      ")]
+    first = [line for line in summary_lines(RunView(record)) if not line.startswith("      ")]
+    second = [line for line in summary_lines(RunView(reordered)) if not line.startswith("      ")]
     assert first == second  # only which payloads are shown first under a requirement follows the record
 
 
@@ -128,10 +130,20 @@ def test_requirement_order_is_level_then_id_with_numbers_as_numbers() -> None:
     from conformance.records.record import RequirementRecord
 
     def req(rid: str, level: Level) -> RequirementRecord:
-        return RequirementRecord(rid, "urn:x", level, Text.same(rid), (), Outcome.FAILED, {})
+        # Each fails on one payload, so the order is the level, then the id.
+        return RequirementRecord(rid, "urn:x", level, Text.same(rid), (), Outcome.FAILED, {Outcome.FAILED: 1})
 
     reqs = [req("R-10", Level.MUST), req("R-9", Level.SHOULD), req("R-2", Level.MUST), req("R-1", Level.MAY)]
-    assert [r.id for r in sorted(reqs, key=requirement_order)] == ["R-2", "R-10", "R-9", "R-1"]
+    assert [r.id for r in sorted(reqs, key=failing_order)] == ["R-2", "R-10", "R-9", "R-1"]
+
+
+def test_natural_key_orders_numbers_as_numbers_and_never_converts_them() -> None:
+    ids = ["R-10", "R-2", "R-1", "R-02a", "R-", "R-x", "Q-3"]
+    assert sorted(ids, key=natural_key) == ["Q-3", "R-", "R-1", "R-2", "R-02a", "R-10", "R-x"]
+    # '²' is a digit to str.isdigit() but not to int(); a 5,000-digit run is past int()'s limit.
+    huge = "9" * 5000
+    odd = ["BR-1²", f"BR-{huge}", "BR-1", f"BR-1{huge}", "BR-2"]
+    assert sorted(odd, key=natural_key) == ["BR-1", "BR-1²", "BR-2", f"BR-{huge}", f"BR-1{huge}"]
 
 
 def data_of(record: RunRecord, lang: str) -> list[str]:
@@ -163,7 +175,7 @@ def assert_no_english_labels(text: str, data: list[str]) -> None:
 
 
 def test_chinese_summary_has_no_english_label(record: RunRecord) -> None:
-    lines = summary_lines(record, RunView(record), "zh")
+    lines = summary_lines(RunView(record), "zh")
     text = "\n".join(lines)
     assert lines[0].startswith("处理错误：3 个载荷无法评判")
     assert "  EXC-005 必须：在 " in text and "  EXC-020 应当：在 " in text and "修改建议：" in text

@@ -10,7 +10,7 @@ from typing import Any
 import pytest
 
 from conformance.core.errors import PayloadError, RuleError, SpecError
-from conformance.validation.schemas import JsonSchemaValidator
+from conformance.validation.schemas import JsonSchemaValidator, read_json_schema
 
 
 def _validator(tmp_path: Path, schema: dict[str, Any]) -> JsonSchemaValidator:
@@ -85,6 +85,27 @@ def test_a_hostile_json_schema_file_is_a_spec_error(tmp_path: Path, content: str
         JsonSchemaValidator(path)
     assert caught.value.location == str(path)
     assert len(str(caught.value)) < 500
+
+
+@pytest.mark.parametrize(("content", "says"), [
+    ('{"$schema": "http://json-schema.org/draft-07/schema#"}', "must declare draft 2020-12"),
+    ('{"type": 5}', "invalid JSON Schema at type"),
+    ("{", "cannot read JSON Schema"),
+    (b"\xff", "cannot read JSON Schema"),
+])
+def test_a_json_schema_is_read_and_checked_without_being_compiled(tmp_path: Path, content: str | bytes,
+                                                                  says: str) -> None:
+    path = tmp_path / "schema.json"
+    path.write_text('{"$schema": "https://json-schema.org/draft/2020-12/schema", "$ref": "http://x/y"}')
+    # A remote $ref is refused only when compiling: reading gives the schema as written.
+    assert read_json_schema(path)["$ref"] == "http://x/y"
+    if isinstance(content, bytes):
+        path.write_bytes(content)
+    else:
+        path.write_text(content)
+    with pytest.raises(SpecError, match=says) as caught:
+        read_json_schema(path)
+    assert caught.value.location == str(path)
 
 
 OBJECT = {"type": "object", "required": ["conversationId", "sender"], "additionalProperties": False,

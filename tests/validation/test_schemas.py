@@ -185,6 +185,20 @@ def test_libxml2_giving_up_on_a_pattern_is_a_payload_error(tmp_path: Path) -> No
     assert "Traceback" not in str(caught.value)
 
 
+def test_libxml2_giving_up_on_a_repaired_pass_is_a_payload_error_too(tmp_path: Path) -> None:
+    # The first pass stops at the missing <a>; the pass repaired with an <a> reaches the pattern.
+    path = tmp_path / "r.xsd"
+    path.write_text(_schema(
+        '<xs:element name="r"><xs:complexType><xs:sequence><xs:element name="a" type="xs:string"/>'
+        '<xs:element name="p"><xs:simpleType><xs:restriction base="xs:string">'
+        '<xs:pattern value="(a|aa)*(a|aa)*(a|aa)*b"/></xs:restriction></xs:simpleType></xs:element>'
+        '</xs:sequence></xs:complexType></xs:element>'))
+    validator = XsdValidator(path, root=tmp_path)
+    doc = etree.ElementTree(etree.fromstring("<r><p>" + "a" * 200 + "</p></r>"))
+    with pytest.raises(PayloadError, match="gave up"):
+        list(validator.iter_violations(doc))
+
+
 def test_a_schema_libxml2_cannot_compile_names_its_file(tmp_path: Path) -> None:
     path = _pattern_schema(tmp_path, "(a")
     with pytest.raises(SpecError, match="invalid XSD") as caught:
@@ -407,3 +421,35 @@ def test_the_same_error_at_two_elements_is_reported_twice(envelope_xsd: XsdValid
     found = _violations(envelope_xsd, text)
     assert [xpath for _, xpath, _, _ in found] == ["/env:Envelope/env:Payload/env:Part[1]/env:Size",
                                                   "/env:Envelope/env:Payload/env:Part[2]/env:Size"]
+
+
+def _wildcard_schema(tmp_path: Path, namespace: str, v11: bool) -> XsdValidator:
+    (tmp_path / "w.xsd").write_text(
+        f'<xs:schema {XS} {V11 if v11 else ""} targetNamespace="urn:a" elementFormDefault="qualified">'
+        '<xs:element name="Root"><xs:complexType><xs:sequence><xs:element name="A" type="xs:string"/>'
+        f'<xs:any namespace="{namespace}" processContents="skip"/></xs:sequence></xs:complexType>'
+        '</xs:element></xs:schema>')
+    return XsdValidator(tmp_path / "w.xsd", root=tmp_path)
+
+
+# What libxml2 says the wildcard of Root = (A, xs:any) expects; xmlschema gives no name ("*").
+WILDCARDS = {"##other": "##other{urn:a}*", "##any": None, "urn:b": "{urn:b}*", "##local": "*"}
+
+
+@pytest.mark.parametrize("v11", [False, True], ids=["xsd10", "xsd11"])
+@pytest.mark.parametrize("namespace", list(WILDCARDS))
+def test_a_wildcard_in_the_content_model_is_shown_not_named(tmp_path: Path, namespace: str,
+                                                            v11: bool) -> None:
+    validator = _wildcard_schema(tmp_path, namespace, v11)
+    shown = "*" if v11 else WILDCARDS[namespace]
+    at_end = ("an element is missing at the end of Root: one of {*}* or *" if shown is None
+              else f"an element is missing at the end of Root (expected {shown})")
+    assert [v[1:3] for v in _violations(validator, '<Root xmlns="urn:a"><A/></Root>')] == [("/*", at_end)]
+    for extra, name in [("<A/>", "A"), ("<B/>", "B")]:
+        found = [v[1:3] for v in _violations(validator, f'<Root xmlns="urn:a"><A/>{extra}</Root>')]
+        if namespace == "##any":
+            assert found == []  # the wildcard takes it
+        else:
+            # libxml2 checks on past the stray element, and then the wildcard's element is missing.
+            assert found == [("/*/*[2]", f"{name} is not expected here in Root")] + (
+                [] if v11 else [("/*", at_end)])

@@ -2,105 +2,92 @@
 recognised, its structure in order with cardinalities, types and attributes (from the XSD or JSON
 Schema), the code lists bound to its fields, and which requirement checks which field.
 
-`describe_message_type` makes the values (`_model`); `_text` renders them for a terminal and
-`as_json` as data. Everything is read from the bundle the way validation reads it, and bounded.
+`describe_standard` and `describe_message_type` make the values (`_model`); `_text` renders them
+for a terminal and `as_json` as data. Everything is read from the bundle the way validation reads
+it, and bounded; within one call each schema and rule file is read once (`_shared`).
 """
 
 from __future__ import annotations
 
-import json
-from dataclasses import dataclass
-from typing import Any
+from collections.abc import Callable
 
 from conformance.core.errors import ConformanceError, SpecError
-from conformance.core.files import read_bounded
-from conformance.core.limits import JSON_SCHEMA_MAX_BYTES, XSD11_COMPILE_SECONDS
+from conformance.core.limits import XSD11_COMPILE_SECONDS
 from conformance.standard.model import MessageType, Standard, Syntax
 
+from ._budget import Budget
 from ._fields import code_list_uses, field_checks, field_path
 from ._jsonschema import json_root
-from ._model import CodeListUse, Field, FieldCheck, FieldKind, MessageTypeDescription, Sample
+from ._model import CodeListUse, Field, FieldCheck, FieldKind, Limits, MessageTypeDescription, Sample
 from ._samples import CHECK_SAMPLES, sample_hints
+from ._shared import Shared
 from ._text import as_json, render
-from ._xsd import Budget, global_roots, root_field
+from ._xsd import global_roots, root_field
+
+_LIMITS = Limits()
 
 __all__ = [
     "CHECK_SAMPLES", "CodeListUse", "Field", "FieldCheck", "FieldKind", "Limits", "MessageTypeDescription",
-    "Sample", "as_json", "describe_message_type", "field_path", "render", "structure",
+    "Sample", "as_json", "describe_message_type", "describe_standard", "field_path", "render", "structure",
 ]
 
 
-@dataclass(frozen=True, slots=True)
-class Limits:
-    """How deep a structure is walked and how many fields it may hold (a bundle is third-party data)."""
-
-    depth: int = 12
-    fields: int = 2000
-    required_only: bool = False  # what a skeleton needs: required fields, first alternatives
-
-
-def structure(standard: Standard, message_type: MessageType, limits: Limits = Limits(),
-              hints: dict[str, str] | None = None) -> tuple[tuple[Field, ...], list[str]]:
+def structure(standard: Standard, message_type: MessageType,
+              limits: Limits = _LIMITS) -> tuple[tuple[Field, ...], list[str]]:
     """The message type's document structure from its schema, and notes on what could not be shown."""
-    budget = Budget(depth=limits.depth, fields=limits.fields, required_only=limits.required_only,
-                    hints=hints if hints is not None else sample_hints(standard, message_type.id))
+    return _structure(standard, message_type, limits, Shared(standard))
+
+
+def _structure(standard: Standard, message_type: MessageType, limits: Limits,
+               shared: Shared) -> tuple[tuple[Field, ...], list[str]]:
+    budget = Budget(limits, sample_hints(standard, message_type.id) if limits.samples else {})
     notes: list[str] = []
     if message_type.schema is None:
         notes.append("no schema: the structure is unknown (only business rules check this message type)")
         return (), notes
+    # Here, not at the top: the module holds the XSD machinery, which only `show`/`example` need.
+    from conformance.validation.xsd import BudgetExhausted, within_budget
+
     try:
-        if message_type.syntax is Syntax.XML:
-            fields = _xml(standard, message_type, budget, notes)
-        else:
-            fields = (json_root(_json_schema(message_type), budget),)
+        walk = _walk(message_type, budget, notes, shared)
+        try:  # the walks are bounded in fields and follows; the clock bounds what those miss
+            fields = within_budget(XSD11_COMPILE_SECONDS, walk)
+        except BudgetExhausted:
+            raise SpecError(f"walking the schema took longer than {XSD11_COMPILE_SECONDS:g} s") from None
     except ConformanceError as exc:
         notes.append(f"structure not read from {_relative(standard, message_type)}: {exc.message}")
         return (), notes
     except RecursionError:  # groups nested deeper than Python's stack: a hostile schema, not a bug
         notes.append(f"structure not read from {_relative(standard, message_type)}: nested too deeply")
         return (), notes
-    if budget.cut:
+    if budget.follows_cut:
+        notes.append("structure cut short (the schema's $ref and allOf chains exceed what is followed)")
+    elif budget.cut:
         notes.append(f"structure cut short (depth {limits.depth}, {limits.fields} fields at most)")
     return fields, notes
 
 
-def _xml(standard: Standard, message_type: MessageType, budget: Budget,
-         notes: list[str]) -> tuple[Field, ...]:
-    # Here, not at the top: xmlschema costs half a second to import and only `show`/`example` need it.
-    from conformance.core.evaluation import EvaluationContext
-    from conformance.validation.xsd import (
-        BudgetExhausted,
-        compile_xsd11,
-        read_schema_documents,
-        within_budget,
-    )
-
+def _walk(message_type: MessageType, budget: Budget, notes: list[str],
+          shared: Shared) -> Callable[[], tuple[Field, ...]]:
+    """The walk of the message type's schema, which is read (and compiled) first, outside the walk's clock."""
     assert message_type.schema is not None
-    documents = read_schema_documents(message_type.schema, root=standard.root)
-    schema = compile_xsd11(documents, evaluation=EvaluationContext(), seconds=XSD11_COMPILE_SECONDS)
+    if message_type.syntax is Syntax.JSON:
+        document = shared.json_schema(message_type.schema)
+        return lambda: (json_root(document, budget),)
+    schema = shared.xsd(message_type.schema)
     recognition = message_type.recognition
-    try:
-        found = within_budget(XSD11_COMPILE_SECONDS, lambda: root_field(
-            schema, recognition.root or "", recognition.namespace, budget))
-    except BudgetExhausted:
-        raise SpecError(f"walking the schema took longer than {XSD11_COMPILE_SECONDS:g} s") from None
-    if found is None:
+
+    def walk() -> tuple[Field, ...]:
+        found = root_field(schema, recognition.root or "", recognition.namespace, budget)
+        if found is not None:
+            return (found,)
         roots = global_roots(schema)
         shown = ", ".join(roots[:10]) + (", ..." if len(roots) > 10 else "")
         notes.append(f"the schema declares no global element {{{recognition.namespace or ''}}}"
                      f"{recognition.root}; it declares {shown or 'none'}")
         return ()
-    return (found,)
 
-
-def _json_schema(message_type: MessageType) -> Any:
-    assert message_type.schema is not None
-    data = read_bounded(message_type.schema, max_bytes=JSON_SCHEMA_MAX_BYTES, error=SpecError,
-                        what="JSON Schema", what_zh="JSON 模式")
-    try:
-        return json.loads(data)
-    except (ValueError, RecursionError) as exc:
-        raise SpecError(f"not JSON: {exc}", location=str(message_type.schema)) from None
+    return walk
 
 
 def _relative(standard: Standard, message_type: MessageType) -> str:
@@ -113,11 +100,22 @@ def _relative(standard: Standard, message_type: MessageType) -> str:
         return str(path)
 
 
+def describe_standard(standard: Standard, limits: Limits = _LIMITS) -> tuple[MessageTypeDescription, ...]:
+    """Every message type of `standard`, described; schemas and rule files they share are read once."""
+    shared = Shared(standard)
+    return tuple(_describe(standard, mt, limits, shared) for mt in standard.message_types.values())
+
+
 def describe_message_type(standard: Standard, message_type: MessageType,
-                          limits: Limits = Limits()) -> MessageTypeDescription:
+                          limits: Limits = _LIMITS) -> MessageTypeDescription:
     """Everything a payload author needs about one message type of `standard`."""
-    fields, notes = structure(standard, message_type, limits)
-    checks, problems = field_checks(standard, message_type)
+    return _describe(standard, message_type, limits, Shared(standard))
+
+
+def _describe(standard: Standard, message_type: MessageType, limits: Limits,
+              shared: Shared) -> MessageTypeDescription:
+    fields, notes = _structure(standard, message_type, limits, shared)
+    checks, problems = field_checks(standard, message_type, shared.outlines)
     rec = message_type.recognition
     return MessageTypeDescription(
         id=message_type.id, syntax=message_type.syntax.value, title_en=message_type.title.en,

@@ -13,7 +13,7 @@ from collections.abc import Iterator, Mapping
 from pathlib import Path
 
 from conformance.core.errors import ConformanceError
-from conformance.standard.model import Check, CheckKind, MessageType, Standard, Syntax
+from conformance.standard.model import Check, CheckKind, CodeList, MessageType, Requirement, Standard, Syntax
 from conformance.validation.jsonrules import load_rules
 from conformance.validation.schematron import outline_schematron, union_branches
 
@@ -22,6 +22,10 @@ from ._model import CodeListUse, FieldCheck
 _XML_STEP = re.compile(r"^(@?)(?:([A-Za-z_][\w.\-]*):)?([A-Za-z_][\w.\-]*)$")
 _JSON_POINTER = re.compile(r"^(/[^/]*)+$")
 _CODE_LIST_PARAMS = ("code-list", "division-code-list")
+
+# Per rule file and phase: its (assertion id, context) pairs in file order, and why it was not read.
+RuleFile = tuple[tuple[tuple[str, str], ...], str | None]
+Outlines = dict[tuple[Path, str | None], RuleFile]
 
 
 def field_path(target: str, message_type: MessageType) -> str | None:
@@ -44,11 +48,13 @@ def field_path(target: str, message_type: MessageType) -> str | None:
 
 
 class RuleContexts:
-    """Assertion id -> rule contexts, read once per rule file of a message type."""
+    """Assertion id -> rule contexts, read once per rule file (and phase) of the `outlines` shared."""
 
-    def __init__(self, standard: Standard, message_type: MessageType) -> None:
+    def __init__(self, standard: Standard, message_type: MessageType,
+                 outlines: Outlines | None = None) -> None:
         self._standard = standard
         self._message_type = message_type
+        self._outlines: Outlines = {} if outlines is None else outlines
         self._found: dict[str, list[str]] | None = None
         self.problems: list[str] = []
 
@@ -61,25 +67,33 @@ class RuleContexts:
 
     def _read(self, path: Path) -> None:
         assert self._found is not None
+        json = self._message_type.syntax is Syntax.JSON
+        key = (path, None if json else self._message_type.phase_of(path))
+        if key not in self._outlines:
+            self._outlines[key] = self._outline(path, key[1], json=json)
+        pairs, problem = self._outlines[key]
+        if problem is not None:
+            self.problems.append(problem)
+        for rule, context in pairs:
+            contexts = self._found.setdefault(rule, [])
+            if json or context not in contexts:
+                contexts.append(context)
+
+    def _outline(self, path: Path, phase: str | None, *, json: bool) -> RuleFile:
         try:
-            if self._message_type.syntax is Syntax.JSON:
-                for rule in load_rules(path).rules:
-                    self._found.setdefault(rule.id, []).append(rule.context)
-                return
-            outline = outline_schematron(path, phase=self._message_type.phase_of(path),
-                                         root=self._standard.root)
-            for assertion in outline.assertions:
-                contexts = self._found.setdefault(assertion.key, [])
-                for branch in union_branches(assertion.context) or [assertion.context]:
-                    if branch.strip() not in contexts:
-                        contexts.append(branch.strip())
+            if json:
+                return tuple((rule.id, rule.context) for rule in load_rules(path).rules), None
+            outline = outline_schematron(path, phase=phase, root=self._standard.root)
+            return tuple((assertion.key, branch.strip()) for assertion in outline.assertions
+                         for branch in union_branches(assertion.context) or [assertion.context]), None
         except ConformanceError as exc:  # validation reports a broken rule file; here it is a note
-            self.problems.append(f"{path.name}: rule contexts not read: {exc.message}")
+            return (), f"{path.name}: rule contexts not read: {exc.message}"
 
 
-def field_checks(standard: Standard, message_type: MessageType) -> tuple[tuple[FieldCheck, ...], list[str]]:
+def field_checks(standard: Standard, message_type: MessageType,
+                 outlines: Outlines | None = None) -> tuple[tuple[FieldCheck, ...], list[str]]:
     """Every check of the message type, on its target, in requirement order; and notes."""
-    contexts = RuleContexts(standard, message_type)
+    contexts = RuleContexts(standard, message_type, outlines)
     result: list[FieldCheck] = []
     for requirement in standard.requirements.values():
         for check in requirement.checks:
@@ -106,25 +120,35 @@ def _targets(check: Check, contexts: RuleContexts) -> Iterator[tuple[str, str]]:
             yield "", f"rule {rule}"
 
 
+def builtin_checks(standard: Standard, message_type: MessageType) -> Iterator[tuple[Requirement, Check]]:
+    """The built-in checks on the message type, with their requirements, in requirement order."""
+    for requirement in standard.requirements.values():
+        for check in requirement.checks:
+            if message_type.id in check.message_types and check.kind is CheckKind.BUILTIN:
+                yield requirement, check
+
+
+def bound_code_list(standard: Standard, check: Check, key: str = "code-list") -> CodeList | None:
+    """The code list a check's parameter `key` names, if the standard has it."""
+    list_id = check.params.get(key)
+    return standard.code_lists.get(str(list_id)) if list_id is not None else None
+
+
 def code_list_uses(standard: Standard, message_type: MessageType) -> tuple[CodeListUse, ...]:
     """The code lists bound to fields of the message type by its checks' parameters."""
     uses: list[CodeListUse] = []
-    for requirement in standard.requirements.values():
-        for check in requirement.checks:
-            if message_type.id not in check.message_types or check.kind is not CheckKind.BUILTIN:
+    for requirement, check in builtin_checks(standard, message_type):
+        for key in _CODE_LIST_PARAMS:
+            code_list = bound_code_list(standard, check, key)
+            if code_list is None:
                 continue
-            for key in _CODE_LIST_PARAMS:
-                list_id = check.params.get(key)
-                code_list = standard.code_lists.get(str(list_id)) if list_id is not None else None
-                if code_list is None:
-                    continue
-                values = tuple(sorted(code_list.codes))
-                names = tuple(_name(code_list.names, v) for v in values)
-                target = check.target or ""
-                uses.append(CodeListUse(
-                    target=target, requirement=requirement.id, code_list=code_list.id,
-                    version=code_list.version, values=values, names=names,
-                    path=field_path(target, message_type) if target else None))
+            values = tuple(sorted(code_list.codes))
+            names = tuple(_name(code_list.names, v) for v in values)
+            target = check.target or ""
+            uses.append(CodeListUse(
+                target=target, requirement=requirement.id, code_list=code_list.id,
+                version=code_list.version, values=values, names=names,
+                path=field_path(target, message_type) if target else None))
     return tuple(uses)
 
 

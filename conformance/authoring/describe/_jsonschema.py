@@ -2,21 +2,26 @@
 
 Only references inside the schema document (`#/...`) are followed: a bundle's schema never reaches
 the network or another file here. `allOf` members are merged, `oneOf`/`anyOf` become a choice, and
-the walk shares the XML walk's budget (depth, fields) and stops where a definition recurses.
+the walk shares the XML walk's budget (depth, fields) and stops where a definition recurses. Every
+`$ref` hop and `allOf` member is charged to the budget too, by the keywords it copies: a schema of
+long chains ends the walk early, with a note, instead of running for minutes.
 """
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+import math
+from collections.abc import Iterator, Mapping
 from typing import Any
 
 import re2
 
 from conformance.core.limits import RULE_REGEX_MAX_MEM
 from conformance.validation.jsonrules import MAX_PATTERN_LENGTH, escape_token
+from conformance.validation.selector import unescape_token
 
-from ._model import Field, FieldKind, Sample
-from ._xsd import VALUES_SHOWN, Budget
+from ._budget import Budget
+from ._model import DEPTH_CUT, Field, FieldKind, Sample
+from ._xsd import VALUES_SHOWN
 
 _FORMATS = {
     "date-time": "2026-01-01T00:00:00Z", "date": "2026-01-01", "time": "00:00:00Z",
@@ -26,6 +31,7 @@ _FORMATS = {
 }
 _STRINGS = ("x", "1", "example", "X1", "part-1", "2026-01-01", "2026-01-01T00:00:00Z", "urn:example:x", "EUR")
 _MAX_REF_HOPS = 32
+_MAX_ALL_OF = 50  # allOf members merged into one node
 _RE2_OPTIONS = re2.Options()
 _RE2_OPTIONS.log_errors = False
 _RE2_OPTIONS.max_mem = RULE_REGEX_MAX_MEM
@@ -36,7 +42,8 @@ def json_root(schema: Any, budget: Budget) -> Field:
     return _field("(document)", FieldKind.PROPERTY, "", schema, schema, 1, 1, (), budget, 1)
 
 
-def _resolve(node: Any, document: Any, trail: tuple[str, ...]) -> tuple[Any, str | None, tuple[str, ...]]:
+def _resolve(node: Any, document: Any, trail: tuple[str, ...],
+             budget: Budget) -> tuple[Any, str | None, tuple[str, ...]]:
     """`node` with its local `$ref`s followed; the last definition's name; the refs seen on the way."""
     name: str | None = None
     for _ in range(_MAX_REF_HOPS):
@@ -48,32 +55,52 @@ def _resolve(node: Any, document: Any, trail: tuple[str, ...]) -> tuple[Any, str
         if not ref.startswith("#"):
             return {"$unresolved": ref, **{k: v for k, v in node.items() if k != "$ref"}}, name, trail
         target: Any = document
-        for token in [t.replace("~1", "/").replace("~0", "~") for t in ref[1:].split("/") if t]:
+        for token in [unescape_token(t) for t in ref[1:].split("/") if t]:
             target = target.get(token) if isinstance(target, Mapping) else None
         trail = (*trail, ref)
         name = ref.rsplit("/", 1)[-1]
         if not isinstance(target, Mapping):
             return {"$unresolved": ref}, name, trail
-        node = {**target, **{k: v for k, v in node.items() if k != "$ref"}}
+        # A bare `$ref` is its target: copied (to lay the node's own keywords over it) only when needed.
+        alone = len(node) == 1
+        if not budget.follow(1 if alone else 1 + len(target) + len(node)):
+            return {"$unresolved": ref}, name, trail
+        node = target if alone else {**target, **{k: v for k, v in node.items() if k != "$ref"}}
     return node, name, trail
 
 
-def _merged(node: Mapping[str, Any], document: Any, trail: tuple[str, ...]) -> dict[str, Any]:
+def _names(value: Any) -> Iterator[str]:
+    """The member names of a `required` list (a `$ref` may land where it is something else)."""
+    if isinstance(value, list):
+        yield from (r for r in value if isinstance(r, str))
+
+
+def _merged(node: Mapping[str, Any], document: Any, trail: tuple[str, ...],
+            budget: Budget) -> Mapping[str, Any]:
     """`node` with the properties and required lists of its `allOf` members added."""
-    merged = dict(node)
     parts = node.get("allOf")
-    if isinstance(parts, list):
-        properties = dict(merged.get("properties") or {})
-        required = list(merged.get("required") or [])
-        for part in parts[:50]:
-            member, _, _ = _resolve(part, document, trail)
-            if isinstance(member, Mapping):
-                properties.update(member.get("properties") or {})
-                required.extend(r for r in member.get("required") or [] if r not in required)
-                for key in ("type", "const", "enum", "items", "format", "pattern", "minLength", "minimum"):
-                    if key in member and key not in merged:
-                        merged[key] = member[key]
-        merged["properties"], merged["required"] = properties, required
+    if not isinstance(parts, list):
+        return node
+    merged = dict(node)
+    own = node.get("properties")
+    properties = dict(own) if isinstance(own, Mapping) else {}
+    required = dict.fromkeys(_names(node.get("required")))  # an ordered set
+    for part in parts[:_MAX_ALL_OF]:
+        member, _, _ = _resolve(part, document, trail, budget)
+        if not isinstance(member, Mapping):
+            continue
+        # A `$ref` may point anywhere in the document, so a member's keywords need not be schemas.
+        extra = member.get("properties")
+        extra = extra if isinstance(extra, Mapping) else {}
+        names = member.get("required")
+        if not budget.follow(1 + len(extra) + (len(names) if isinstance(names, list) else 0)):
+            break
+        properties.update(extra)
+        required.update(dict.fromkeys(_names(names)))
+        for key in ("type", "const", "enum", "items", "format", "pattern", "minLength", "minimum"):
+            if key in member and key not in merged:
+                merged[key] = member[key]
+    merged["properties"], merged["required"] = properties, list(required)
     return merged
 
 
@@ -94,37 +121,39 @@ def _type_of(node: Mapping[str, Any]) -> str:
 
 def _field(name: str, kind: FieldKind, path: str, raw: Any, document: Any, low: int, high: int | None,
            trail: tuple[str, ...], budget: Budget, depth: int) -> Field:
-    node, definition, seen = _resolve(raw, document, trail)
+    node, definition, seen = _resolve(raw, document, trail, budget)
     if not isinstance(node, Mapping):
         return Field(name=name, kind=kind, path=path, min_occurs=low, max_occurs=high, type="any",
                      has_sample=True, sample=None)
-    node = _merged(node, document, seen)
+    node = _merged(node, document, seen, budget)
     json_type = _type_of(node)
     label = f"{definition} ({json_type})" if definition else json_type
     note = f"$ref {node['$unresolved']} not followed" if "$unresolved" in node else None
-    values, count, sample = _values(node, budget.hints.get(path))
+    values, count, sample = _values(node, budget, path)
     children: list[Field] = []
+    depth_cut = False
     if "$recursive" in node:
         note = "recursive: its content is shown above"
-    elif depth >= budget.depth and (node.get("properties") or node.get("items")):
-        note, budget.cut = "content not shown (--depth)", True
+    elif depth >= budget.limits.depth and (node.get("properties") or node.get("items")):
+        note, depth_cut, budget.cut = DEPTH_CUT, True, True
     else:
         children = _children(node, path, document, seen, budget, depth)
     return Field(name=name, kind=kind, path=path, min_occurs=low, max_occurs=high, type=label,
                  values=values, value_count=count, sample=sample, has_sample=True,
-                 children=tuple(children), note=note, fixed=values[0] if "const" in node else None)
+                 children=tuple(children), note=note, fixed=values[0] if "const" in node else None,
+                 depth_cut=depth_cut)
 
 
 def _children(node: Mapping[str, Any], path: str, document: Any, seen: tuple[str, ...], budget: Budget,
               depth: int) -> list[Field]:
     children: list[Field] = []
     properties = node.get("properties")
-    required = [r for r in node.get("required") or [] if isinstance(r, str)]
+    required = list(_names(node.get("required")))
     if isinstance(properties, Mapping):
         # The schema's order (a skeleton writes its members so); required names it does not describe last.
         names = [*properties, *(r for r in required if r not in properties)]
         for member in names:
-            if budget.required_only and member not in required:
+            if budget.limits.required_only and member not in required:
                 continue
             if not budget.take():
                 break
@@ -145,26 +174,30 @@ def _children(node: Mapping[str, Any], path: str, document: Any, seen: tuple[str
             alternatives = [
                 _field(f"(option {i + 1})", FieldKind.PROPERTY, path, option, document, 1, 1, seen, budget,
                        depth + 1)
-                for i, option in enumerate(options[:1 if budget.required_only else VALUES_SHOWN])
+                for i, option in enumerate(options[:1 if budget.limits.required_only else VALUES_SHOWN])
             ]
             children.append(Field(name="(one of)", kind=FieldKind.CHOICE, path=path, min_occurs=1,
                                   max_occurs=1, children=tuple(alternatives)))
     return children
 
 
-def _values(node: Mapping[str, Any], hint: str | None) -> tuple[tuple[str, ...], int, Sample]:
+def _values(node: Mapping[str, Any], budget: Budget, path: str) -> tuple[tuple[str, ...], int, Sample]:
     if "const" in node:
         return (_text(node["const"]),), 1, _scalar(node["const"])
     enum = node.get("enum")
     if isinstance(enum, list) and enum:
         return tuple(_text(v) for v in enum[:VALUES_SHOWN]), len(enum), _scalar(enum[0])
     json_type = _type_of(node)
+    if not budget.limits.samples:  # a string's sample compiles its pattern
+        return (), 0, None
     if json_type.startswith("string") or json_type == "any":
-        return (), 0, _string(node, hint)
+        return (), 0, _string(node, budget.hints.get(path))
     if json_type in ("integer", "number"):
         minimum = node.get("minimum", node.get("exclusiveMinimum"))
         low = minimum if isinstance(minimum, int | float) and not isinstance(minimum, bool) else 0
-        if "exclusiveMinimum" in node and "minimum" not in node:
+        if isinstance(low, float) and not math.isfinite(low):  # 1e400 reads as infinity: not JSON
+            low = 0
+        elif "exclusiveMinimum" in node and "minimum" not in node:
             low += 1
         return (), 0, int(low) if json_type == "integer" else low
     if json_type == "boolean":

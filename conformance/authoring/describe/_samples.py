@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 
-from conformance.standard.model import CheckKind, Standard
+from conformance.standard.model import Standard
 
-from ._fields import field_path
+from ._fields import bound_code_list, builtin_checks, field_path
 
 # Valid for every parameter our checks take (a version 4 UUID, a code with correct check characters).
 CHECK_SAMPLES: Mapping[str, str] = {
@@ -23,17 +23,13 @@ def sample_hints(standard: Standard, message_type_id: str) -> dict[str, str]:
     """Field path -> a value the checks on that field accept: a code of its list, or a check's sample."""
     message_type = standard.message_types[message_type_id]
     hints: dict[str, str] = {}
-    for requirement in standard.requirements.values():
-        for check in requirement.checks:
-            if message_type_id not in check.message_types or check.kind is not CheckKind.BUILTIN:
-                continue
-            path = field_path(check.target or "", message_type)
-            if path is None or path in hints:
-                continue
-            list_id = check.params.get("code-list")
-            code_list = standard.code_lists.get(str(list_id)) if list_id is not None else None
-            if code_list is not None and code_list.codes:
-                hints[path] = min(code_list.codes)
-            elif check.name is not None and check.name in CHECK_SAMPLES:
-                hints[path] = CHECK_SAMPLES[check.name]
+    for _, check in builtin_checks(standard, message_type):
+        path = field_path(check.target or "", message_type)
+        if path is None or path in hints:
+            continue
+        code_list = bound_code_list(standard, check)
+        if code_list is not None and code_list.codes:
+            hints[path] = min(code_list.codes)
+        elif check.name is not None and check.name in CHECK_SAMPLES:
+            hints[path] = CHECK_SAMPLES[check.name]
     return hints

@@ -8,11 +8,11 @@ resolved there. The walk is bounded in depth and in fields, and stops at a type 
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Mapping
-from dataclasses import dataclass, field
+from collections.abc import Iterator
 from typing import Any
 
-from ._model import Field, FieldKind, Sample
+from ._budget import Budget
+from ._model import DEPTH_CUT, Field, FieldKind, Sample
 
 # Text values tried, in order, when a simple type has no enumeration, fixed value or hint: the first
 # the type accepts goes into a skeleton. Short on purpose (patterns run on each).
@@ -24,26 +24,6 @@ _CANDIDATES = (
 _BUILT_IN_NAMESPACES = ("{http://www.w3.org/2001/XMLSchema}", "{http://www.w3.org/XML/1998/namespace}",
                         "{http://www.w3.org/2001/XMLSchema-instance}", "{http://www.w3.org/2007/XMLSchema-versioning}")
 VALUES_SHOWN = 10  # enumeration values kept in a field (the count says how many there are)
-
-
-@dataclass(slots=True)
-class Budget:
-    """How much of a schema a description walks: its depth and the number of fields it makes."""
-
-    depth: int
-    fields: int
-    made: int = 0
-    cut: bool = False
-    # A skeleton's walk: optional fields and all but the first alternative of a choice are skipped.
-    required_only: bool = False
-    hints: Mapping[str, str] = field(default_factory=dict)  # path -> preferred sample text
-
-    def take(self) -> bool:
-        if self.made >= self.fields:
-            self.cut = True
-            return False
-        self.made += 1
-        return True
 
 
 def root_field(schema: Any, root: str, namespace: str | None, budget: Budget) -> Field | None:
@@ -75,6 +55,7 @@ def _element(element: Any, parent: str, low: int, high: int | None, path_types: 
     path = f"{parent}/{element.name}"
     xsd_type = element.type
     note: str | None = None
+    depth_cut = False
     children: list[Field] = []
     if getattr(element, "abstract", False):
         note = "abstract: use an element of its substitution group"
@@ -84,18 +65,17 @@ def _element(element: Any, parent: str, low: int, high: int | None, path_types: 
         inner = path_types | {id(xsd_type)}
         children.extend(_attributes(xsd_type, path, budget))
         if not xsd_type.has_simple_content() and getattr(xsd_type, "content", None) is not None:
-            if depth >= budget.depth:
-                note = "content not shown (--depth)"
-                budget.cut = True
+            if depth >= budget.limits.depth:
+                note, depth_cut, budget.cut = DEPTH_CUT, True, True
             else:
                 children.extend(_group_content(xsd_type.content, path, inner, budget, depth + 1))
     simple = _simple_type(xsd_type)
-    values, count, sample = _values(simple, budget.hints.get(path), element.fixed, element.default)
+    values, count, sample = _values(simple, budget, path, element.fixed, element.default)
     return Field(
         name=local, kind=FieldKind.ELEMENT, path=path, min_occurs=low, max_occurs=high,
         type=_type_name(xsd_type), namespace=namespace, values=values, value_count=count,
         fixed=element.fixed, sample=sample, has_sample=simple is not None, children=tuple(children),
-        note=note,
+        note=note, depth_cut=depth_cut,
     )
 
 
@@ -105,9 +85,7 @@ def _simple_type(xsd_type: Any) -> Any:
         return xsd_type
     if xsd_type.has_simple_content():
         return xsd_type.content
-    if getattr(xsd_type, "mixed", False):
-        return None
-    return None
+    return None  # element content, mixed or not: no text of one type
 
 
 def _type_name(xsd_type: Any) -> str:
@@ -127,14 +105,13 @@ def _attributes(xsd_type: Any, parent: str, budget: Budget) -> Iterator[Field]:
     for key, attribute in attributes.items():
         if key is None or not hasattr(attribute, "use"):
             continue  # an attribute wildcard
-        if attribute.use == "prohibited" or (budget.required_only and attribute.use != "required"):
+        if attribute.use == "prohibited" or (budget.limits.required_only and attribute.use != "required"):
             continue
         if not budget.take():
             continue
         namespace, local = _clark_parts(str(attribute.name))
         path = f"{parent}/@{attribute.name}"
-        values, count, sample = _values(attribute.type, budget.hints.get(path), attribute.fixed,
-                                        attribute.default)
+        values, count, sample = _values(attribute.type, budget, path, attribute.fixed, attribute.default)
         required = attribute.use == "required"
         yield Field(
             name=f"@{local}", kind=FieldKind.ATTRIBUTE, path=path, min_occurs=1 if required else 0,
@@ -155,7 +132,7 @@ def _group_content(group: Any, parent: str, path_types: frozenset[int], budget: 
     result: list[Field] = []
     for particle in group:
         low, high = _occurs(particle)
-        if budget.required_only and (low == 0 or (group.model == "choice" and result)):
+        if budget.limits.required_only and (low == 0 or (group.model == "choice" and result)):
             continue
         if not budget.take():
             break
@@ -192,14 +169,16 @@ def _accepts(simple: Any, text: str) -> bool:
         return False
 
 
-def _values(simple: Any, hint: str | None, fixed: str | None,
+def _values(simple: Any, budget: Budget, path: str, fixed: str | None,
             default: str | None) -> tuple[tuple[str, ...], int, Sample]:
     """The enumeration of a simple type (capped), how many it has, and a value it accepts."""
     if simple is None:
         return (), 0, None
     enumeration = [str(v) for v in (getattr(simple, "enumeration", None) or ())]
     values = tuple(enumeration[:VALUES_SHOWN])
-    tried = [t for t in (fixed, hint, *enumeration[:1], default) if t is not None]
+    if not budget.limits.samples:  # each candidate runs the type's facets: UBL's show took 3 s more
+        return values, len(enumeration), None
+    tried = [t for t in (fixed, budget.hints.get(path), *enumeration[:1], default) if t is not None]
     for text in (*tried, *_CANDIDATES):
         if _accepts(simple, text):
             return values, len(enumeration), text

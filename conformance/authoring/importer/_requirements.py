@@ -18,6 +18,7 @@ from pathlib import Path
 
 from conformance.core.errors import SpecError
 from conformance.core.findings import Level
+from conformance.core.ordering import natural_key
 from conformance.validation.schematron import OutlinedAssertion, RuleSetOutline
 
 _IDENTIFIER = re.compile(r"^[A-Za-z][A-Za-z0-9._-]*$")
@@ -53,11 +54,6 @@ def unique(wanted: str, taken: set[str]) -> str:
         candidate = f"{wanted}-{n}"
     taken.add(candidate)
     return candidate
-
-
-def natural(value: str) -> list[tuple[int, int | str]]:
-    # BR-2 before BR-10; numbers and text never compared with each other.
-    return [(0, int(p)) if p.isdigit() else (1, p) for p in re.split(r"(\d+)", value) if p]
 
 
 def level_of(flag: str | None, role: str | None) -> tuple[Level, str | None]:
@@ -98,7 +94,7 @@ def rule_requirements(rule_sets: Sequence[RuleSetOutline], bundle_path: Mapping[
                     location=f"{a.file}:{a.line}")
             same.append(a)
     result: list[RuleRequirement] = []
-    for key in sorted(grouped, key=natural):
+    for key in sorted(grouped, key=natural_key):  # BR-2 before BR-10
         assertions = grouped[key]
         a = assertions[0]
         where = f"{bundle_path[a.file]}:{a.line}"

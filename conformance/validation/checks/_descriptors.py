@@ -9,8 +9,9 @@ from __future__ import annotations
 import re
 from collections.abc import Iterator, Mapping
 
+from conformance.core.printable import quoted
 from conformance.core.text import Text
-from conformance.validation.checks.check import CheckProblem, Param, builtin_check, shown, shown_zh
+from conformance.validation.checks.check import CheckProblem, Param, builtin_check, shown_zh
 from conformance.validation.checks.context import CheckContext
 
 # XML Schema's whitespace characters: what xs:token collapses and normalize-space() strips.
@@ -58,7 +59,6 @@ def sha256_digest_value(value: str, params: Mapping[str, object],
 def _digest_problems(text: str) -> Iterator[CheckProblem]:
     """Why `text` is no SHA-256 value, judged by its shape: 64 characters are meant as hex, a
     value of the base64 alphabet (or ending in `=`) as base64."""
-    v, vz = shown(text, 80), shown_zh(text, 80)
     if len(text) == 64 or (_HEX.fullmatch(text) and len(text) not in (43, 44)):
         yield _hex_problem(text)
     elif _BASE64.fullmatch(text.rstrip("=")) or _URL_SAFE.fullmatch(text.rstrip("=")):
@@ -66,37 +66,39 @@ def _digest_problems(text: str) -> Iterator[CheckProblem]:
     else:
         index, bad = next(((i, c) for i, c in enumerate(text, 1)
                            if not (c.isascii() and (c.isalnum() or c in "+/="))), (1, text[:1]))
+        v, vz = quoted(text, 80), shown_zh(text, 80)
         yield CheckProblem(Text(zh=f"摘要值 {vz} 的第 {index} 个字符 {shown_zh(bad)} "
                                    "既不是十六进制数字也不是 base64 字符",
-                                en=f"digest {v}: character {index} ({shown(bad)}) is "
+                                en=f"digest {v}: character {index} ({quoted(bad)}) is "
                                    "neither a hex digit nor a base64 character"), _DIGEST_HINT)
 
 
 def _hex_problem(text: str) -> CheckProblem:
-    v, vz = shown(text, 80), shown_zh(text, 80)
-    bad = [(i, c) for i, c in enumerate(text, 1) if c not in _HEX_DIGITS]
-    if not bad:
+    v, vz = quoted(text, 80), shown_zh(text, 80)
+    first = next(((i, c) for i, c in enumerate(text, 1) if c not in _HEX_DIGITS), None)
+    if first is None:
         return CheckProblem(Text(zh=f"十六进制摘要 {vz} 有 {len(text)} 位，SHA-256 应为 64 位",
                                  en=f"hex digest {v} has {len(text)} digits; SHA-256 has 64"),
                             _DIGEST_HINT)
-    index, char = bad[0]
-    more = f" (and {len(bad) - 1} more)" if len(bad) > 1 else ""
-    more_zh = f"（另有 {len(bad) - 1} 处）" if len(bad) > 1 else ""
+    index, char = first
+    others = sum(c not in _HEX_DIGITS for c in text[index:])
+    more = f" (and {others} more)" if others else ""
+    more_zh = f"（另有 {others} 处）" if others else ""
     length = "" if len(text) == 64 else f"; it has {len(text)} characters, SHA-256 has 64"
     length_zh = "" if len(text) == 64 else f"；共 {len(text)} 个字符，SHA-256 应为 64 位"
     return CheckProblem(Text(zh=f"十六进制摘要 {vz} 的第 {index} 个字符 {shown_zh(char)} "
                                 f"不是十六进制数字（0-9、a-f）{more_zh}{length_zh}",
-                             en=f"hex digest {v}: character {index} ({shown(char)}) is not a "
+                             en=f"hex digest {v}: character {index} ({quoted(char)}) is not a "
                                 f"hex digit (0-9, a-f){more}{length}"), _DIGEST_HINT)
 
 
 def _base64_problem(text: str) -> CheckProblem:
-    v, vz = shown(text, 80), shown_zh(text, 80)
+    v, vz = quoted(text, 80), shown_zh(text, 80)
     if _URL_SAFE.fullmatch(text.rstrip("=")) and not _BASE64.fullmatch(text.rstrip("=")):
         char = next(c for c in text if c in "-_")
         return CheckProblem(Text(zh=f"base64 摘要 {vz} 使用了 URL 安全字母表的 {shown_zh(char)}，"
                                     "应使用标准字母表（+ 和 /）",
-                                 en=f"base64 digest {v} uses {shown(char)} of the URL-safe "
+                                 en=f"base64 digest {v} uses {quoted(char)} of the URL-safe "
                                     "alphabet; the standard alphabet (+ and /) is needed"), _DIGEST_HINT)
     if len(text) == 43 and "=" not in text:
         return CheckProblem(Text(zh=f"base64 摘要 {vz} 有 43 个字符，缺少末尾的“=”填充（应为 44 个字符）",
@@ -105,7 +107,7 @@ def _base64_problem(text: str) -> CheckProblem:
     if len(text) == 44 and text.endswith("=") and not text.endswith("=="):
         return CheckProblem(Text(zh=f"base64 摘要 {vz} 的第 43 个字符 {shown_zh(text[42])} "
                                     "不能作为 32 字节值的结尾",
-                                 en=f"base64 digest {v}: character 43 ({shown(text[42])}) cannot "
+                                 en=f"base64 digest {v}: character 43 ({quoted(text[42])}) cannot "
                                     "end a 32-byte value"), _DIGEST_HINT)
     return CheckProblem(Text(zh=f"base64 摘要 {vz} 有 {len(text)} 个字符，"
                                 "不是 32 字节 SHA-256 值编码后的 44 个字符",
@@ -139,13 +141,13 @@ def media_type(value: str, params: Mapping[str, object], context: CheckContext) 
         return ()
     if found is None:
         return (CheckProblem(Text(zh=f"{shown_zh(text)}不是 type/subtype 形式的媒体类型",
-                                  en=f"{shown(text)} is not a media type of the form type/subtype"),
+                                  en=f"{quoted(text)} is not a media type of the form type/subtype"),
                              _MEDIA_HINT),)
     top = found["type"]
     wanted = Text(zh="、".join(REGISTERED_TOP_LEVEL_TYPES), en=", ".join(REGISTERED_TOP_LEVEL_TYPES))
     return (CheckProblem(
         Text(zh=f"顶级类型{shown_zh(top)}不是已注册的小写顶级类型（{wanted.zh}）",
-             en=f"top-level type {shown(top)} is not a registered one in lower case ({wanted.en})"),
+             en=f"top-level type {quoted(top)} is not a registered one in lower case ({wanted.en})"),
         _MEDIA_HINT),)
 
 

@@ -16,7 +16,7 @@ from datetime import date, datetime
 from typing import Any
 
 from conformance.core.errors import ConformanceError, SpecError
-from conformance.core.printable import quoted, terminal
+from conformance.core.printable import quoted, shorten, terminal
 from conformance.core.text import Text
 from conformance.validation.checks.context import CheckContext
 
@@ -29,15 +29,14 @@ class CheckProblem:
     hint: Text | None = None
 
 
-def shown(value: str, limit: int = 60) -> str:
-    """A payload value for a check's message: quoted, escaped and cut to `limit` characters."""
-    return quoted(value, limit)
+# A payload value for a check's message: quoted, escaped and cut (the name _formats.py and _codes.py use).
+shown = quoted
 
 
 def shown_zh(value: str, limit: int = 60) -> str:
     """A payload value for a Chinese message: in Chinese quotation marks, escaped and cut."""
-    text = terminal(value)
-    return "“" + (text if len(text) <= limit else text[: limit - 1] + "…") + "”"
+    # Each character is one or more of the escaped text: cut first, so that a long value costs nothing.
+    return "“" + shorten(terminal(value[: limit + 1]), limit) + "”"
 
 
 # Kinds of parameter values; `validate_params` checks them before any payload is read.

@@ -2,9 +2,15 @@
 
 from __future__ import annotations
 
-import pytest
+import tracemalloc
 
+import pytest
+from hypothesis import given
+from hypothesis import strategies as st
+
+from conformance.core.printable import quoted, terminal
 from conformance.validation.checks import get_check
+from conformance.validation.checks.check import shown_zh
 from tests.validation.checks.test_checks_formats import CTX, DIVISIONS, SHARING
 
 PARAMS: dict[str, dict[str, object]] = {
@@ -33,3 +39,24 @@ def test_hostile_values_stay_capped_and_escaped(name: str, hostile: str) -> None
         for text in (problem.message.en, problem.message.zh):
             assert len(text) < 400, text[:100]
             assert "\x1b" not in text and "\u202e" not in text
+
+
+def test_a_huge_value_is_cut_before_it_is_escaped() -> None:
+    # Escaped whole, 50 MB of NUL would be 200 MB of text, only to keep 60 characters of it.
+    huge = "\x00" * 50_000_000
+    tracemalloc.start()
+    try:
+        en, zh = quoted(huge), shown_zh(huge)
+        _, peak = tracemalloc.get_traced_memory()
+    finally:
+        tracemalloc.stop()
+    assert en == repr("\x00" * 100)[:59] + "…"
+    assert zh == "“" + ("\\x00" * 100)[:59] + "…”"
+    assert peak < 100_000
+
+
+@given(st.text(alphabet="a\x1b\u202e\n“", max_size=80), st.integers(min_value=1, max_value=70))
+def test_the_chinese_quote_is_the_escaped_value_cut(value: str, limit: int) -> None:
+    escaped = terminal(value)
+    cut = escaped if len(escaped) <= limit else escaped[:limit - 1] + "…"
+    assert shown_zh(value, limit) == f"“{cut}”"

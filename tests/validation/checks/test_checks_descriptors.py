@@ -40,6 +40,7 @@ def test_digest_agrees_with_the_regular_expression(value: str) -> None:
 
 @pytest.mark.parametrize(("value", "says"), [
     ("ab" * 31, "62 digits"),
+    ("g" + "a" * 60 + "zza", "character 1 ('g') is not a hex digit (0-9, a-f) (and 2 more)"),
     (base64.b64encode(bytes([255] * 32)).decode().rstrip("="), "43 characters"),
     (base64.urlsafe_b64encode(bytes([251] * 32)).decode(), "'-'"),
     ("AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAB=", "character 43 ('B')"),  # low bits not zero
