@@ -147,7 +147,7 @@ def profile(session: ValidationSession, files: list[Path]) -> Iterator[tuple[str
 
     standard = session.standards[0]
     for mt in standard.message_types.values():
-        validator = session._validators[(standard.ref, mt.id)]
+        validator = session.judge.validators[(standard.ref, mt.id)]
         sample = [f for f in files if f.suffix == (".xml" if mt.syntax.value == "xml" else ".json")][:200]
         if not sample:
             continue

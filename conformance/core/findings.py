@@ -62,15 +62,20 @@ class Verdict(StrEnum):
 
 @dataclass(frozen=True, slots=True)
 class Location:
-    """Where in a payload: line/column (1-based) plus an XPath (XML) or a JSON pointer (JSON)."""
+    """Where in a payload: line/column (1-based) plus an XPath (XML) or a JSON pointer (JSON).
+
+    In an exchange log, `event` is the sequence number of the event, and line, XPath or pointer
+    are inside that event's body.
+    """
 
     line: int | None = None
     column: int | None = None
     xpath: str | None = None
     pointer: str | None = None
+    event: int | None = None
 
     def describe(self) -> str:
-        parts = []
+        parts = [f"event {self.event}"] if self.event is not None else []
         if self.line is not None:
             parts.append(f"line {self.line}" + (f", column {self.column}" if self.column else ""))
         if self.xpath:

@@ -18,12 +18,8 @@ from conformance.core.results import PayloadResult, overall_verdict
 from conformance.core.text import Text
 from conformance.standard.manifest import load_standard
 from conformance.standard.model import Standard
-from conformance.validation.documents.jsondoc import JsonDocument, parse_json
-from conformance.validation.documents.payload import DEFAULT_MAX_BYTES, Payload, read_payload, sniff_syntax
-from conformance.validation.documents.xmldoc import XmlDocument, parse_xml
-from conformance.validation.recognition import Recognizer
-from conformance.validation.validator import MessageTypeValidator
-from conformance.validation.verdicts import VerdictPlan
+from conformance.validation.documents.payload import DEFAULT_MAX_BYTES, Payload, read_payload
+from conformance.validation.judge import PayloadJudge
 
 log = logging.getLogger(__name__)
 _PASSED = Outcome.PASSED
@@ -49,25 +45,14 @@ class ValidationSession:
                 known = sorted({c for s in standards for c in s.classes})
                 raise UsageError(f"conformance class {class_id!r} is not defined by "
                                  f"{', '.join(lacking)}; classes: {', '.join(known)}")
-        if message_type is not None and (
-            len(standards) != 1 or message_type not in standards[0].message_types
-        ):
-            known = sorted(mt for s in standards for mt in s.message_types)
-            raise UsageError(f"message type {message_type!r} needs exactly one standard that "
-                             f"defines it; message types: {', '.join(known)}")
         self.standards = tuple(standards)
         self.message_type = message_type
         self.class_id = class_id
         self.max_bytes = max_bytes
         # The time and seed every rule sees: the run's, or this session's start when none is given.
         self.evaluation = evaluation or EvaluationContext()
-        self._recognizer = Recognizer(self.standards)
-        # Compile everything now: a broken standard is a SpecError before any payload is read.
-        self._validators = {
-            (s.ref, mt.id): MessageTypeValidator(s, mt, evaluation=self.evaluation)
-            for s in self.standards for mt in s.message_types.values()
-        }
-        self._plans = {key: VerdictPlan(v.standard, v.message_type.id) for key, v in self._validators.items()}
+        # Compiles everything now: a broken standard is a SpecError before any payload is read.
+        self.judge = PayloadJudge(self.standards, message_type=message_type, evaluation=self.evaluation)
 
     def recipe(self) -> SessionRecipe:
         """What a worker process needs to compile this session again for itself."""
@@ -77,7 +62,7 @@ class ValidationSession:
     @property
     def fork_safe(self) -> bool:
         """Whether forked workers may inherit this compiled session instead of compiling their own."""
-        return all(v.fork_safe for v in self._validators.values())
+        return self.judge.fork_safe
 
     def validate_path(self, path: Path) -> PayloadResult:
         """Read and validate one file."""
@@ -100,49 +85,21 @@ class ValidationSession:
             return error_result(payload.name, payload, exc)
 
     def _validate(self, payload: Payload) -> PayloadResult:
-        syntax = sniff_syntax(payload.data)
-        doc: XmlDocument | JsonDocument
-        if syntax == "xml":
-            doc = parse_xml(payload)
-        elif syntax == "json":
-            doc = parse_json(payload)
-        elif not payload.data.strip():
-            raise PayloadError("empty file", message_zh="空文件", location=payload.name)
-        else:
-            raise PayloadError(
-                "neither XML nor JSON: the first significant byte is "
-                f"0x{payload.data.lstrip()[0]:02x}",
-                message_zh="既不是 XML 也不是 JSON", location=payload.name, line=1, column=1,
-            )
-        if self.message_type is not None:
-            # Named by the caller: recognition is skipped, only the syntax must agree.
-            standard = self.standards[0]
-            message_type = standard.message_types[self.message_type]
-            if message_type.syntax.value != syntax:
-                raise RecognitionError(
-                    f"message type {message_type.id} is {message_type.syntax.value.upper()}, "
-                    f"the payload is {str(syntax).upper()}", location=payload.name)
-        else:
-            candidate = self._recognizer.recognise(doc)
-            standard, message_type = candidate.standard, candidate.message_type
-        key = (standard.ref, message_type.id)
-        findings = tuple(self._validators[key].validate(doc))
-        plan = self._plans[key]
-        outcomes = plan.outcomes(findings)
-        verdicts = plan.verdicts(outcomes)
+        judged = self.judge.judge(payload)
+        standard = judged.standard
         target = self.class_id or standard.default_class
         return PayloadResult(
             name=payload.name,
             sha256=payload.sha256,
             size=len(payload.data),
             standard=standard.ref,
-            message_type=message_type.id,
+            message_type=judged.message_type.id,
             # Passed findings live on in `outcomes`; dropping them keeps results small to send
             # between processes and to write.
-            findings=tuple([f for f in findings if f.outcome is not _PASSED]),
-            outcomes=outcomes,
-            verdicts=verdicts,
-            verdict=overall_verdict(verdicts, target),
+            findings=tuple([f for f in judged.findings if f.outcome is not _PASSED]),
+            outcomes=judged.outcomes,
+            verdicts=judged.verdicts,
+            verdict=overall_verdict(judged.verdicts, target),
             target_class=target,
         )
 

@@ -65,8 +65,9 @@ def finding_to_dict(finding: Finding) -> dict[str, Any]:
         out["processing-error"] = True
     loc = finding.location
     if loc is not None:
-        out["location"] = {k: v for k, v in (("line", loc.line), ("column", loc.column),
-                                             ("xpath", loc.xpath), ("pointer", loc.pointer)) if v is not None}
+        out["location"] = {k: v for k, v in (("event", loc.event), ("line", loc.line),
+                                             ("column", loc.column), ("xpath", loc.xpath),
+                                             ("pointer", loc.pointer)) if v is not None}
     if finding.hint is not None:
         out["hint"] = finding.hint.as_dict()
     if finding.excerpt is not None:
@@ -112,7 +113,8 @@ def finding_from_document(value: Mapping[str, Any]) -> Finding:
         source=value["source"],
         location=None if location is None else Location(
             line=location.get("line"), column=location.get("column"),
-            xpath=location.get("xpath"), pointer=location.get("pointer")),
+            xpath=location.get("xpath"), pointer=location.get("pointer"),
+            event=location.get("event")),
         processing_error="processing-error" in value,  # the member is `true` or absent
         hint=None if hint is None else text_from_document(hint),
         excerpt=value.get("excerpt"),

@@ -19,6 +19,7 @@ from conformance.core.text import Text
 LABELS: dict[str, Text] = {
     # Where in a payload (Location)
     "line": Text(zh="第 {line} 行", en="line {line}"),
+    "event": Text(zh="事件 {event}", en="event {event}"),
     "line-column": Text(zh="第 {line} 行第 {column} 列", en="line {line}, column {column}"),
     "pointer": Text(zh="指针 {pointer}", en="pointer {pointer}"),
     "semicolon": Text(zh="；", en="; "),
@@ -133,7 +134,7 @@ def describe_location(location: Location | None, lang: str) -> str:
     """"line 4, column 2; /env:Envelope/env:Id" (or its Chinese); empty when nothing is known."""
     if location is None:
         return ""
-    parts = []
+    parts = [label("event", lang, event=location.event)] if location.event is not None else []
     if location.line is not None:
         parts.append(label("line-column", lang, line=location.line, column=location.column)
                      if location.column else label("line", lang, line=location.line))

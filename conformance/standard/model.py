@@ -10,6 +10,7 @@ from pathlib import Path
 
 from conformance.core.findings import Level
 from conformance.core.text import Text
+from conformance.standard.conversation import Conversation
 
 # The file that makes a folder a standard bundle.
 BUNDLE_MANIFEST = "standard.yaml"
@@ -31,6 +32,8 @@ class CheckKind(StrEnum):
     SCHEMA = "schema"
     RULE = "rule"
     BUILTIN = "builtin"
+    # A rule of a conversation (standard/conversation.py), checked on a recorded exchange.
+    CONVERSATION = "conversation"
 
 
 @dataclass(frozen=True, slots=True)
@@ -83,6 +86,8 @@ class Check:
     rule:    the named assertion (Schematron assert/report id, JSON rule id) in the rule files.
     builtin: the registered check `name` with `params`, on every node `target` selects (XPath 1.0
              for XML, JSON pointer with `*` steps for JSON).
+    conversation: the rule `rule` of conversation `conversation`, on an exchange log; its
+             `message_types` are empty (a single message is never evidence of a conversation).
     """
 
     kind: CheckKind
@@ -91,6 +96,7 @@ class Check:
     name: str | None = None
     target: str | None = None
     params: Mapping[str, object] = field(default_factory=dict)
+    conversation: str | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -105,6 +111,10 @@ class Requirement:
 
     def applies_to(self, message_type: str) -> bool:
         return any(message_type in c.message_types for c in self.checks)
+
+    @property
+    def conversation_checks(self) -> tuple[Check, ...]:
+        return tuple(c for c in self.checks if c.kind is CheckKind.CONVERSATION)
 
 
 @dataclass(frozen=True, slots=True)
@@ -150,6 +160,7 @@ class Standard:
     default_class: str | None
     root: Path
     content_hash: str
+    conversations: Mapping[str, Conversation] = field(default_factory=dict)
 
     @property
     def ref(self) -> str:

@@ -1,0 +1,166 @@
+"""The model of a conversation: a business process between systems, as a bundle declares it.
+
+A conversation file (`conversations/*.yaml`, format `conversation.schema.json`, declared under
+`conversations:` in standard.yaml) names the roles, the messages they exchange (each bound to
+message types, with the fields it exposes), the states and transitions of the process (guards in
+the JSON rule language over the exposed fields) and the rules a recorded exchange is checked
+against. Requirements point at those rules with `by: conversation`, as they point at Schematron
+assertions with `by: rule`. Modelled on ebXML ebBP 2.0.4 business transactions (requesting and
+responding activities, receipt and acceptance acknowledgements, timeToAcknowledgeReceipt,
+timeToPerform), the X-Road rule that a response copies the request's header fields, and AS4
+duplicate detection.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from datetime import timedelta
+from enum import StrEnum
+from pathlib import Path
+
+from conformance.core.text import Text
+
+# The fields correlation needs; a conversation maps each to a field it exposes (`identity:`).
+IDENTITY_FIELDS = ("message-id", "conversation-id", "in-reply-to")
+
+
+class Signal(StrEnum):
+    """What kind of signal a message is (ebBP business signals), or none for a business message."""
+
+    RECEIPT = "receipt-acknowledgement"
+    ACCEPTANCE = "acceptance-acknowledgement"
+    ERROR = "error"
+
+
+class RuleKind(StrEnum):
+    """The kinds of conversation rule. Each rule judges the role that sends `message` (for
+    `sequence`, `constant`, `duplicate`, `late`, `invalid`: the role(s) the rule names in `by`)."""
+
+    # Every message is allowed, by its sender's role, in the state the conversation is in.
+    SEQUENCE = "sequence"
+    # The guard of a transition holds when the transition is taken (rule id of the guard).
+    GUARD = "guard"
+    # A field (conversation-id) has the same value in every message of the conversation.
+    CONSTANT = "constant"
+    # `message`'s in-reply-to names the message id of an earlier message of kind `replies-to`.
+    IN_REPLY_TO = "in-reply-to"
+    # `message` copies `fields` of the message it replies to, in that order, value for value.
+    COPIES = "copies"
+    # `message` follows the message it replies to within `duration` (recorded times); when the
+    # log ends later than the deadline without it, it is missing.
+    WITHIN = "within"
+    # A receiver given the same message id twice does not act twice: at most one reply of each
+    # business kind to one message id; the signal it sends again (if any) is the same.
+    DUPLICATE = "duplicate"
+    # A receiver given `message` after the deadline of the `within` rule `deadline` answers it
+    # with an error signal of code `code` and no business reply.
+    LATE = "late"
+    # A receiver given a message that fails a MUST requirement answers it with an error signal
+    # of code `code` and no business reply.
+    INVALID = "invalid"
+
+
+@dataclass(frozen=True, slots=True)
+class Role:
+    id: str
+    title: Text
+
+
+@dataclass(frozen=True, slots=True)
+class Binding:
+    """How a message appears in one message type: the message type (`standard@version:type`
+    when it belongs to another bundle) and the XPath 1.0 / JSON pointer of each exposed field."""
+
+    message_type: str
+    fields: Mapping[str, str]
+
+
+@dataclass(frozen=True, slots=True)
+class Match:
+    """Which conversation message a payload is: exposed field `field` equals `equals`."""
+
+    field: str
+    equals: str
+
+
+@dataclass(frozen=True, slots=True)
+class ConversationMessage:
+    """One kind of message of the conversation, sent by one of `senders` to one of `receivers`
+    (one role each, except signals such as errors that either side may send)."""
+
+    id: str
+    title: Text
+    senders: tuple[str, ...]
+    receivers: tuple[str, ...]
+    match: Match
+    signal: Signal | None = None
+    # Kinds of message this one answers (its in-reply-to names one of them); empty: it opens.
+    replies_to: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True, slots=True)
+class Guard:
+    """A condition on the exposed fields of the message that takes a transition (JSON rule
+    language expression, evaluated on `{"message": fields, "request": fields of its request}`)."""
+
+    rule: str  # the id of the `guard` rule (in `rules:`) that a false guard fails
+    test: object  # the expression as written (compiled by the conversations layer)
+
+
+@dataclass(frozen=True, slots=True)
+class Transition:
+    source: str  # state
+    message: str  # conversation message id
+    target: str  # state
+    guard: Guard | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class ConversationRule:
+    """One rule a recorded conversation is checked against; requirements name it by `id`.
+
+    Only the members its `kind` uses are set (see RuleKind).
+    """
+
+    id: str
+    kind: RuleKind
+    message: Text  # what a failure says (zh/en)
+    subject: str | None = None  # the conversation message it constrains (`message:` in the file)
+    replies_to: tuple[str, ...] = ()
+    field: str | None = None
+    fields: tuple[str, ...] = ()
+    duration: timedelta | None = None
+    deadline: str | None = None  # a `within` rule id (late)
+    code: str | None = None  # an error signal's code (late, invalid)
+    roles: tuple[str, ...] = ()  # roles the rule judges (sequence, constant, duplicate, ...)
+
+
+@dataclass(frozen=True, slots=True)
+class Conversation:
+    id: str
+    title: Text
+    path: Path  # the conversation file, which findings about it name
+    roles: Mapping[str, Role]
+    # Per message type id: the exposed field name -> XPath or JSON pointer.
+    bindings: Mapping[str, Binding]
+    # Exposed field names of message-id, conversation-id, in-reply-to (IDENTITY_FIELDS).
+    identity: Mapping[str, str]
+    # The exposed field an error signal carries its code in.
+    error_code_field: str | None
+    messages: Mapping[str, ConversationMessage]
+    states: tuple[str, ...]
+    initial: str
+    final: tuple[str, ...]
+    transitions: tuple[Transition, ...]
+    rules: Mapping[str, ConversationRule] = field(default_factory=dict)
+
+    def rule_roles(self, rule_id: str) -> tuple[str, ...]:
+        """The roles whose behaviour `rule_id` judges: the sender of the message it constrains,
+        or the roles it names."""
+        rule = self.rules[rule_id]
+        if rule.roles:
+            return rule.roles
+        if rule.subject is not None:
+            return self.messages[rule.subject].senders
+        return tuple(self.roles)
