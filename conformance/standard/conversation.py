@@ -59,6 +59,9 @@ class RuleKind(StrEnum):
     # A receiver given a message that fails a MUST requirement answers it with an error signal
     # of code `code` and no business reply.
     INVALID = "invalid"
+    # A receiver given a message its state does not allow (out of order) answers it with an
+    # error signal of code `code` and no business reply.
+    OUT_OF_ORDER = "out-of-order"
 
 
 @dataclass(frozen=True, slots=True)
