@@ -22,6 +22,7 @@ LAYERS = {
     "standard": 2,
     "validation": 3,
     "conversations": 4,
+    "generation": 4,
     "execution": 5,
     "partner": 6,
     "records": 7,

@@ -100,6 +100,9 @@ class ConversationMessage:
     signal: Signal | None = None
     # Kinds of message this one answers (its in-reply-to names one of them); empty: it opens.
     replies_to: tuple[str, ...] = ()
+    # A conformant example per message type id (bundle file): the template the live partner
+    # fills in (ids, correlation, copied fields) when it sends this kind of message.
+    examples: Mapping[str, Path] = field(default_factory=dict)
 
 
 @dataclass(frozen=True, slots=True)
