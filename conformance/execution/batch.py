@@ -17,6 +17,7 @@ from collections.abc import Iterable, Iterator, Sequence
 from pathlib import Path
 from typing import BinaryIO
 
+from conformance.conversations.log import MANIFEST_NAME as LOG_MANIFEST
 from conformance.core.errors import PayloadError
 from conformance.core.files import read_bounded_stream
 from conformance.core.results import PayloadResult
@@ -57,7 +58,9 @@ def iter_payload_inputs(paths: Iterable[Path], patterns: Sequence[str] = DEFAULT
 def iter_payload_paths(paths: Iterable[Path], patterns: Sequence[str] = DEFAULT_PATTERNS) -> Iterator[Path]:
     """Named files as given; folders walked in sorted order for files matching `patterns`.
 
-    Hidden files and folders are skipped and symlinked folders are not followed (no loops).
+    Hidden files and folders are skipped and symlinked folders are not followed (no loops). A
+    folder holding an exchange log's manifest is one payload (the recorded conversation): it is
+    yielded itself, and its bodies are not payloads of their own.
     """
     lowered = tuple(p.lower() for p in patterns)
     for path in paths:
@@ -65,6 +68,10 @@ def iter_payload_paths(paths: Iterable[Path], patterns: Sequence[str] = DEFAULT_
             yield path
             continue
         for dirpath, dirnames, filenames in os.walk(path):
+            if LOG_MANIFEST in filenames:
+                dirnames[:] = []
+                yield Path(dirpath)
+                continue
             dirnames[:] = sorted(d for d in dirnames if not d.startswith("."))
             for name in sorted(filenames):
                 if name.startswith("."):

@@ -142,6 +142,13 @@ def _pointers(finding: Finding, payload_id: str) -> list[dict[str, Any]]:
         if location.column is not None:
             line["ptr:charNumber"] = location.column
         pointers.append(line)
+    if location.event is not None:
+        # In an exchange log the pointers above are inside one event's body: say which event.
+        for pointer in pointers:
+            pointer["egov:event"] = location.event
+        if not pointers:
+            pointers.append({"@type": "egov:EventPointer", "egov:event": location.event,
+                             "ptr:reference": _ref(payload_id)})
     return pointers
 
 
