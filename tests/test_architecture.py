@@ -160,7 +160,20 @@ PUBLIC_API: dict[str, list[str]] = {
         "RuleError", "Severity", "SpecError", "Standard", "StandardNotFound", "Text", "UsageError",
         "Verdict", "__version__", "catalog", "load_standard", "session", "validate",
     ],
-    "conformance.authoring.describe": [
+    "conformance.conversations": [
+        "BODIES_DIR", "ConversationChecker", "Direction", "EVENTS_NAME", "Event", "ExchangeLog",
+        "LOG_FORMAT", "LOG_FORMAT_VERSION", "LogManifest", "LogWriter", "MANIFEST_NAME", "NoteKind",
+        "Party", "Transport", "is_exchange_log", "log_error", "read_log",
+    ],
+    "conformance.partner": [
+        "EXCHANGES_DIR", "PartnerSession", "Probe", "Roles", "SCENARIOS", "ScenarioReport", "Settings",
+        "Skipped", "overall", "plan",
+    ],
+    "conformance.generation": [
+        "Example", "GenerationError", "MAX_COUNT", "NoMutantFound", "example_payload", "mutant", "mutants",
+        "skeleton", "valid_payloads",
+    ],
+    "conformance.generation.describe": [
         "CHECK_SAMPLES", "CodeListUse", "Field", "FieldCheck", "FieldKind", "Limits",
         "MessageTypeDescription", "Sample", "as_json", "describe_message_type", "describe_standard",
         "field_path", "render",

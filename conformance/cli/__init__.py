@@ -20,9 +20,15 @@ from conformance.core.errors import ConformanceError
 COMMANDS: dict[str, tuple[str, str, str]] = {
     "certificate": ("conformance.cli.certify", "certificate",
                     "Signed conformance certificates: issue, verify, revoke, refresh, render."),
+    "examples": ("conformance.cli.examples", "examples", "Generate payloads from a standard: valid "
+                 "ones, or mutants failing exactly one requirement."),
+    "exchange": ("conformance.cli.exchanges", "exchange",
+                 "Exchange logs of conversations: import a HAR capture as a log."),
     "generate": ("conformance.cli.generate", "generate",
                  "Generate a readable pytest suite for a standard and conformance class."),
     "keys": ("conformance.cli.certify", "keys", "Issuer keys (Ed25519) for signing certificates."),
+    "partner": ("conformance.cli.partner", "partner",
+                "Play a role of a conversation against a live system under test and grade the exchange."),
     "run": ("conformance.cli.run", "run",
             "Generate the suite, run it on the payloads and write every report, in one command."),
     "standards": ("conformance.cli.standards", "standards", "List, inspect and import standards."),

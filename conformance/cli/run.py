@@ -78,9 +78,9 @@ class Progress:
     "-p",
     "payloads",
     multiple=True,
-    required=True,
     metavar="PATH",
-    help="Payloads: a file, folder, glob or manifest (repeatable).",
+    help="Payloads: a file, folder, glob, manifest or exchange log (repeatable); needed unless "
+    "--endpoint is given.",
 )
 @click.option("--subject", required=True, metavar="ORG/PRODUCT/VERSION", help="What is being tested.")
 @click.option(
@@ -111,6 +111,17 @@ class Progress:
               help="Issuer name written in the certificate.")
 @click.option("--lang", type=click.Choice(["en", "zh"]), default="en", show_default=True,
               help="Language of the summary: statements, messages and every label.")
+@click.option("--endpoint", metavar="URL",
+              help="Test a live system at this inbox URL: the tool plays the other role of the "
+              "conversation, records each scenario as an exchange log and tests the logs.")
+@click.option("--play", metavar="ROLE", help="With --endpoint: the role the tool plays (default: the "
+              "role the target class is not).")
+@click.option("--trigger", metavar="URL",
+              help="With --endpoint: where to ask the system under test to open the conversation.")
+@click.option("--time-scale", type=click.FloatRange(1e-6, 1000), default=1.0, show_default=True,
+              help="With --endpoint: multiply the standard's deadlines by this.")
+@click.option("--scenario", "scenarios", multiple=True, metavar="NAME",
+              help="With --endpoint: scenario to play (repeatable; default: all).")
 @standards_path_option
 @tool_errors
 def run(
@@ -125,6 +136,11 @@ def run(
     key_path: Path | None,
     issuer: str,
     lang: str,
+    endpoint: str | None,
+    play: str | None,
+    trigger: str | None,
+    time_scale: float,
+    scenarios: tuple[str, ...],
     standards_path: tuple[str, ...],
 ) -> None:
     """Generate the suite, run it on the payloads and write every report, in one command.
@@ -137,6 +153,16 @@ def run(
     same OUT while one is going is refused (exit code 2).
     """
     Subject.parse(subject)  # a malformed subject is a usage error before any work is done
+    if not payloads and endpoint is None:
+        raise UsageError("give the payloads to test (--payloads) or a live system (--endpoint)")
+    live: list[str] = []
+    if endpoint is not None:
+        live += ["--conformance-endpoint", endpoint, "--conformance-time-scale", repr(time_scale)]
+        for option, value in (("--conformance-play", play), ("--conformance-trigger", trigger)):
+            if value is not None:
+                live += [option, value]
+        for scenario in scenarios:
+            live += ["--conformance-scenario", scenario]
     try:
         loaded = api.load_standard(standard, standards_path=standards_path or None)
         with run_output(out) as folder:
@@ -153,7 +179,7 @@ def run(
                 # The plugin's conformance summary names every failure by requirement, with where
                 # and why: pytest's own list of FAILED/ERROR test ids and its warnings summary
                 # (SHOULD failures) would only repeat it less usefully. Exit codes are pytest's.
-                pytest_args=["-q", "--tb=no", "-rN", "--disable-warnings"],
+                pytest_args=["-q", "--tb=no", "-rN", "--disable-warnings", *live],
                 shown_as=folder.out,
                 lang=lang,
             )

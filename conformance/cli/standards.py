@@ -80,7 +80,7 @@ def show(ref: str, output_format: str, lang: str, codes: bool, depth: int,
     which requirement checks which XPath or JSON pointer. `conform standards example` prints a
     payload to start from.
     """
-    from conformance.authoring.describe import Limits, as_json, describe_standard, render
+    from conformance.generation.describe import Limits, as_json, describe_standard, render
 
     s = api.load_standard(ref, standards_path=standards_path or None)
     described = describe_standard(s, Limits(depth=depth, samples=False))  # samples are for skeletons
@@ -217,7 +217,7 @@ def example(ref: str, message_type: str | None, out: Path | None, skeleton: bool
     order, required attributes, first code-list values. A skeleton may not pass the business rules
     (a note on standard error says so).
     """
-    from conformance.authoring import examples
+    from conformance.generation import examples
 
     s = api.load_standard(ref, standards_path=standards_path or None)
     if message_type is not None and message_type not in s.message_types:

@@ -64,6 +64,9 @@ class LogManifest:
     time_scale: float = 1.0  # deadlines of the standard were multiplied by this while recording
     scenario: str | None = None  # the partner scenario that produced the log
     format_version: str = LOG_FORMAT_VERSION
+    # Events the recorder wrote, set when it closed the log: a log cut at a line end is told from a
+    # whole one. None in logs of recorders that do not write it (the member is optional).
+    event_count: int | None = None
 
 
 @dataclass(frozen=True, slots=True)

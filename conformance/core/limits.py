@@ -139,3 +139,18 @@ REVOCATIONS_MAX_BYTES = 16 * MIB
 REVOCATION_STATE_MAX_BYTES = 1 * MIB
 # Ed25519 key files are a few hundred bytes (PEM or JWK); anything much larger is not a key.
 KEY_MAX_BYTES = 64 * 1024
+
+# --- Exchange logs (conversations/logfile.py, EXCHANGE-LOG.md) and HAR files imported as logs ---
+# A log is third-party data like a payload: exceeding one of these is a processing error of the log.
+# A partner scenario records a few dozen events; 10,000 is a system under test answering
+# 10,000 times, which the partner stops recording at its own, lower, bound.
+LOG_MAX_EVENTS = 10_000
+LOG_EVENTS_MAX_BYTES = 64 * MIB  # events.jsonl: an event line is a few hundred bytes
+LOG_EVENT_MAX_BYTES = 1 * MIB  # one line of events.jsonl (headers are bounded by the schema)
+LOG_MANIFEST_MAX_BYTES = 1 * MIB  # exchange.json: a few hundred bytes in practice
+# The bodies of one log together (each is also at most PAYLOAD_MAX_BYTES): every one is read
+# and hashed when the log is read, so this bounds the time reading a log takes.
+LOG_BODIES_MAX_BYTES = 1024 * MIB
+# A HAR file (`conform exchange import-har`): browsers write response bodies too, so they are big.
+HAR_MAX_BYTES = 256 * MIB
+HAR_MAX_ENTRIES = 100_000  # entries looked at, skipped ones included

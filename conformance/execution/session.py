@@ -10,6 +10,7 @@ import logging
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from conformance.core.errors import ConformanceError, PayloadError, RecognitionError, UsageError
 from conformance.core.evaluation import EvaluationContext
@@ -20,6 +21,9 @@ from conformance.standard.manifest import load_standard
 from conformance.standard.model import Standard
 from conformance.validation.documents.payload import DEFAULT_MAX_BYTES, Payload, read_payload
 from conformance.validation.judge import PayloadJudge
+
+if TYPE_CHECKING:
+    from conformance.conversations.checker import ConversationChecker
 
 log = logging.getLogger(__name__)
 _PASSED = Outcome.PASSED
@@ -53,6 +57,8 @@ class ValidationSession:
         self.evaluation = evaluation or EvaluationContext()
         # Compiles everything now: a broken standard is a SpecError before any payload is read.
         self.judge = PayloadJudge(self.standards, message_type=message_type, evaluation=self.evaluation)
+        # Conversation checkers per standard ref, made when the first exchange log comes.
+        self._checkers: dict[str, ConversationChecker] = {}
 
     def recipe(self) -> SessionRecipe:
         """What a worker process needs to compile this session again for itself."""
@@ -65,7 +71,12 @@ class ValidationSession:
         return self.judge.fork_safe
 
     def validate_path(self, path: Path) -> PayloadResult:
-        """Read and validate one file."""
+        """Read and validate one file, or check one exchange log (a folder holding exchange.json)."""
+        if path.is_dir():
+            from conformance.conversations.logfile import is_exchange_log
+
+            if is_exchange_log(path):
+                return self.check_log(path)
         try:
             payload = read_payload(path, max_bytes=self.max_bytes)
         except PayloadError as exc:
@@ -83,6 +94,47 @@ class ValidationSession:
         except Exception as exc:  # a bug of ours must not turn into a pass or stop the run
             log.exception("internal error on %s", payload.name)
             return error_result(payload.name, payload, exc)
+
+    def check_log(self, folder: Path) -> PayloadResult:
+        """Check the exchange log in `folder`; never raises for anything the log does."""
+        from conformance.conversations.checker import log_error
+        from conformance.conversations.log import MANIFEST_NAME
+        from conformance.conversations.logfile import read_log
+
+        try:
+            exchange = read_log(folder)
+        except PayloadError as exc:
+            return error_result(str(folder), None, exc)
+        ref = exchange.manifest.standard
+        try:
+            checker = self._checker(ref)
+            if checker is None:
+                known = ", ".join(s.ref for s in self.standards)
+                return log_error(str(folder), exchange, Text(
+                    zh=f"{MANIFEST_NAME} 字段 standard：本次运行没有加载 {ref}；已加载：{known}",
+                    en=f"{MANIFEST_NAME} field standard: {ref} is not a standard of this run; "
+                       f"loaded: {known}"))
+            return checker.check(exchange, name=str(folder), target_class=self.class_id)
+        except ConformanceError as exc:  # a conversation that does not compile (a bad guard)
+            return error_result(str(folder), None, exc)
+        except Exception as exc:  # a bug of ours must not turn into a pass or stop the run
+            log.exception("internal error on %s", folder)
+            return error_result(str(folder), None, exc)
+
+    def _checker(self, ref: str) -> ConversationChecker | None:
+        from conformance.conversations.checker import ConversationChecker
+
+        checker = self._checkers.get(ref)
+        if checker is None:
+            standard = next((s for s in self.standards if s.ref == ref), None)
+            if standard is None:
+                return None
+            # A log's bodies are always recognised: a message type named for the run would judge
+            # every body of the log as that one type.
+            judge = self.judge if self.message_type is None else PayloadJudge(
+                self.standards, evaluation=self.evaluation)
+            checker = self._checkers[ref] = ConversationChecker(standard, judge)
+        return checker
 
     def _validate(self, payload: Payload) -> PayloadResult:
         judged = self.judge.judge(payload)

@@ -73,13 +73,27 @@ def pytest_addoption(parser: pytest.Parser) -> None:
                          "(default en).")
     group.addoption("--conformance-standards-path", action="append", default=[], metavar="DIR",
                     help="Folder of standard bundles (default: the usual places).")
+    # Live: the tool plays the partner of a system under test, and its exchange logs are payloads.
+    group.addoption("--conformance-endpoint", metavar="URL",
+                    help="Test a live system: its inbox URL. The tool plays the other role of the "
+                         "conversation, records every scenario and tests the logs.")
+    group.addoption("--conformance-play", metavar="ROLE",
+                    help="The role the tool plays live (default: the role the target class is not).")
+    group.addoption("--conformance-conversation", metavar="ID", help="Conversation played live.")
+    group.addoption("--conformance-trigger", metavar="URL",
+                    help="Live: where to ask the system under test to open the conversation.")
+    group.addoption("--conformance-time-scale", type=float, default=1.0, metavar="F",
+                    help="Live: multiply the standard's deadlines by F (e.g. 0.01 in a test environment).")
+    group.addoption("--conformance-scenario", action="append", default=[], metavar="NAME",
+                    help="Live: scenario to play (repeatable; default: all).")
 
 
 def pytest_configure(config: pytest.Config) -> None:
     config.addinivalue_line("markers", "requirement(id, uri, level): the requirement a test checks")
     config.addinivalue_line("markers", "conformance_class(id): the conformance class of a module")
     suite_dir = _find_suite(config)
-    if suite_dir is not None or config.getoption("conformance_payloads"):
+    if suite_dir is not None or config.getoption("conformance_payloads") or config.getoption(
+            "conformance_endpoint"):
         config.pluginmanager.register(ConformanceRun(config, suite_dir), "conformance-run")
 
 
@@ -148,16 +162,7 @@ class ConformanceRun:
             raise ConformanceError("no generated suite collected (make one with `conform generate`)")
         suite = load_suite(self.suite_dir)
         standard = _load_standard(suite, opt("conformance_standards_path"))
-        payloads = bind_payloads(opt("conformance_payloads"))
-        from conformance.records.record import Subject
-
-        subject = Subject.parse(opt("conformance_subject")) if opt("conformance_subject") else None
-        record = execute_run(standard, opt("conformance_class") or suite.class_id, payloads,
-                               jobs=opt("conformance_jobs"), subject=subject, suite_hash=suite.hash,
-                               budget=ExecutionBudget.of(opt("conformance_timeout"),
-                                                         opt("conformance_max_memory")),
-                               on_event=lambda event: self.config.hook.pytest_conformance_event(
-                                   event=event, config=self.config))
+        class_id = opt("conformance_class") or suite.class_id
         report_dir = opt("conformance_report_dir")
         if report_dir:
             folder = Path(report_dir)
@@ -165,6 +170,24 @@ class ConformanceRun:
         else:
             self._tmp = tempfile.TemporaryDirectory(prefix="conformance-")
             folder = Path(self._tmp.name)
+        specs = list(opt("conformance_payloads"))
+        if opt("conformance_endpoint"):
+            from conformance.runs.live import LiveOptions, record_live
+
+            live = LiveOptions(opt("conformance_endpoint"), opt("conformance_play"),
+                               opt("conformance_conversation"), opt("conformance_trigger"),
+                               opt("conformance_time_scale"), scenarios=opt("conformance_scenario"))
+            specs += [str(log) for log in record_live(standard, live, class_id, folder)]
+        payloads = bind_payloads(specs)
+        from conformance.records.record import Subject
+
+        subject = Subject.parse(opt("conformance_subject")) if opt("conformance_subject") else None
+        record = execute_run(standard, class_id, payloads,
+                               jobs=opt("conformance_jobs"), subject=subject, suite_hash=suite.hash,
+                               budget=ExecutionBudget.of(opt("conformance_timeout"),
+                                                         opt("conformance_max_memory")),
+                               on_event=lambda event: self.config.hook.pytest_conformance_event(
+                                   event=event, config=self.config))
         # The canonical results first (xdist workers read them); the other reports at the end.
         self.results_path = write_reports(record, folder, formats=("json",))["json"]
         return record

@@ -2,24 +2,21 @@
 
 from __future__ import annotations
 
-import json
 from collections.abc import Iterable, Mapping
 from datetime import date
-from functools import cache
-from importlib import resources
 from itertools import islice
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
-
-import jsonschema_rs
+from typing import Any
 
 from conformance.core.errors import SpecError
 from conformance.core.findings import Level
-from conformance.core.limits import MANIFEST_MAX_BYTES, QUOTE_MAX_CHARS
+from conformance.core.limits import MANIFEST_MAX_BYTES
 from conformance.core.text import Text
 from conformance.core.yamlload import quote, read_yaml
 from conformance.standard.bundle import content_hash, resolve_inside
 from conformance.standard.codelists import load_genericode
+from conformance.standard.conversation import Conversation
+from conformance.standard.conversation_file import load_conversation
 from conformance.standard.model import (
     BUNDLE_MANIFEST,
     Check,
@@ -34,9 +31,7 @@ from conformance.standard.model import (
     Status,
     Syntax,
 )
-
-if TYPE_CHECKING:
-    import jsonschema
+from conformance.standard.shipped_schema import check_shipped, fast_validator, shipped_schema
 
 
 def load_yaml(path: Path, *, max_bytes: int = MANIFEST_MAX_BYTES) -> Any:
@@ -44,62 +39,21 @@ def load_yaml(path: Path, *, max_bytes: int = MANIFEST_MAX_BYTES) -> Any:
     return read_yaml(path, max_bytes=max_bytes, error=SpecError, what="manifest", what_zh="清单")
 
 
-@cache
+MANIFEST_SCHEMA = "standard-manifest.schema.json"
+
+
 def manifest_schema() -> Mapping[str, Any]:
     """The JSON Schema of `standard.yaml`, shipped inside the package."""
-    text = resources.files("conformance.standard").joinpath("standard-manifest.schema.json").read_text(
-        encoding="utf-8"
-    )
-    schema: Mapping[str, Any] = json.loads(text)
-    return schema
+    return shipped_schema(MANIFEST_SCHEMA)
 
 
-def _field_path(error: jsonschema.ValidationError) -> str:
-    path = ""
-    for step in error.absolute_path:
-        path += f"[{step}]" if isinstance(step, int) else (f".{step}" if path else str(step))
-    return path or "(top level)"
-
-
-_MAX_SCHEMA_ERRORS = 200
-
-
-def _cap(text: str) -> str:
-    """A schema message as jsonschema wrote it (it quotes the instance whole), capped and escaped."""
-    return quote(text, 3 * QUOTE_MAX_CHARS)[1:-1]
-
-
-@cache
 def _fast_check() -> Any:
-    """The manifest schema on jsonschema-rs, the first look at every manifest.
-
-    Pure-Python `jsonschema` costs 0.2 s to import, which every `conform validate` would pay
-    (issue 10 §2); it is imported only when a manifest is invalid, to write its detailed messages.
-    """
-    return jsonschema_rs.validator_for(dict(manifest_schema()), validate_formats=True)
+    """The manifest schema on jsonschema-rs, the first look at every manifest (see shipped_schema)."""
+    return fast_validator(MANIFEST_SCHEMA)
 
 
 def _schema_errors(raw: Any, where: str) -> None:
-    try:
-        if _fast_check().is_valid(raw):
-            return
-    except (ValueError, TypeError, OverflowError):  # what Rust cannot hold (huge numbers): look closer
-        pass
-    import jsonschema
-
-    validator = jsonschema.Draft202012Validator(
-        manifest_schema(), format_checker=jsonschema.Draft202012Validator.FORMAT_CHECKER
-    )
-    # The first errors found, sorted: a document with an error at each of its nodes must not make
-    # thousands of messages, each quoting its instance.
-    found = list(islice(validator.iter_errors(raw), _MAX_SCHEMA_ERRORS + 1))
-    errors = sorted(found[:_MAX_SCHEMA_ERRORS], key=lambda e: (list(map(str, e.absolute_path)), e.message))
-    if errors:
-        lines = [f"{_cap(_field_path(e))}: {_cap(e.message)}" for e in errors[:20]]
-        more = (" (and more)" if len(found) > _MAX_SCHEMA_ERRORS
-                else f" (and {len(errors) - 20} more)" if len(errors) > 20 else "")
-        raise SpecError("manifest does not match the manifest schema:\n  " + "\n  ".join(lines) + more,
-                        location=where)
+    check_shipped(raw, MANIFEST_SCHEMA, what="manifest", where=where)
 
 
 def _listing(ids: Iterable[str]) -> str:
@@ -124,6 +78,7 @@ def load_standard(folder: Path) -> Standard:
 
     message_types = _message_types(raw, root, where)
     code_lists = _code_lists(raw, root, where)
+    conversations = _conversations(raw, root, message_types, where)
     classes_raw = raw["conformance-classes"]
     class_ids = [c["id"] for c in classes_raw]
     _unique(class_ids, "conformance-classes", where)
@@ -138,7 +93,7 @@ def load_standard(folder: Path) -> Standard:
             if class_id not in class_ids:
                 raise SpecError(f"{at}.classes: unknown conformance class {quote(class_id)}; "
                                 f"declared: {_listing(class_ids)}", location=where)
-        checks = tuple(_check(c, f"{at}.checks[{i}]", message_types, code_lists, where)
+        checks = tuple(_check(c, f"{at}.checks[{i}]", message_types, code_lists, conversations, where)
                        for i, c in enumerate(item["checks"]))
         requirements[item["id"]] = Requirement(
             id=item["id"],
@@ -177,6 +132,7 @@ def load_standard(folder: Path) -> Standard:
         default_class=default_class,
         root=root,
         content_hash=content_hash(root),
+        conversations=conversations,
     )
 
 
@@ -261,8 +217,49 @@ def _code_lists(raw: Mapping[str, Any], root: Path, where: str) -> dict[str, Cod
     return result
 
 
+def _conversations(raw: Mapping[str, Any], root: Path, message_types: Mapping[str, MessageType],
+                   where: str) -> dict[str, Conversation]:
+    result: dict[str, Conversation] = {}
+    for index, item in enumerate(raw.get("conversations", [])):
+        at = f"conversations[{index}] ({item['id']})"
+        if item["id"] in result:
+            raise SpecError(f"{at}: duplicate conversation id", location=where)
+        conversation = load_conversation(root, item["file"], where=f"{where}: {at}.file",
+                                         message_types=message_types)
+        if conversation.id != item["id"]:
+            # Requirements name the manifest's id, findings and logs the file's: one id for both.
+            raise SpecError(f"{at}.file: the conversation file declares id {quote(conversation.id)}, "
+                            f"not {quote(item['id'])}", location=where)
+        result[item["id"]] = conversation
+    return result
+
+
+def _conversation_check(item: Mapping[str, Any], at: str, conversations: Mapping[str, Conversation],
+                        where: str) -> Check:
+    for member in ("message-types", "check", "target", "params"):
+        if member in item:
+            # A single message is never evidence of a conversation: the check reads exchange logs.
+            raise SpecError(f"{at}.{member}: a check by conversation takes no {member}; it names a "
+                            "conversation and one of its rules", location=where)
+    conversation = conversations.get(item["conversation"])
+    if conversation is None:
+        raise SpecError(f"{at}.conversation: unknown conversation {quote(item['conversation'])}; "
+                        f"declared: {_listing(conversations)}", location=where)
+    if item["rule"] not in conversation.rules:
+        raise SpecError(f"{at}.rule: conversation {quote(conversation.id)} has no rule "
+                        f"{quote(item['rule'])}; declared: {_listing(conversation.rules)}", location=where)
+    return Check(kind=CheckKind.CONVERSATION, message_types=(), rule=item["rule"],
+                 conversation=conversation.id)
+
+
 def _check(item: Mapping[str, Any], at: str, message_types: Mapping[str, MessageType],
-           code_lists: Mapping[str, CodeList], where: str) -> Check:
+           code_lists: Mapping[str, CodeList], conversations: Mapping[str, Conversation],
+           where: str) -> Check:
+    if item["by"] == CheckKind.CONVERSATION:
+        return _conversation_check(item, at, conversations, where)
+    if "conversation" in item:
+        raise SpecError(f"{at}.conversation: only a check by conversation names a conversation",
+                        location=where)
     for mt in item["message-types"]:
         if mt not in message_types:
             raise SpecError(f"{at}.message-types: unknown message type {quote(mt)}; declared: "

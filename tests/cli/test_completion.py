@@ -43,9 +43,10 @@ def standards(tmp_path: Path) -> Path:
 
 
 def test_standard_ids_then_versioned_references() -> None:
-    assert complete("validate --standard ") == [ENVELOPE_ID, ENVELOPE_REF]
+    assert complete("validate --standard ") == [ENVELOPE_ID, "egov-parallel-approval", ENVELOPE_REF,
+                                                "egov-parallel-approval@1.0.0"]
     assert complete("validate -s egov-exchange-envelope@") == [ENVELOPE_REF]
-    assert complete("generate egov") == [ENVELOPE_ID, ENVELOPE_REF]
+    assert complete("generate egov-ex") == [ENVELOPE_ID, ENVELOPE_REF]
     assert complete("validate --standard nothing-like-it") == []
 
 
@@ -65,7 +66,10 @@ def test_classes_of_the_standard_named_earlier(standards: Path) -> None:
     assert complete(f"generate {path} acme-orders --class ") == ["core", "gold"]
     assert complete(f"generate {path} acme-orders@2.0.0 --class ") == ["core", "full"]
     # No standard named and only one there: its classes.
-    assert complete("validate --class ") == ["core", "full"]
+    only = standards / "acme-orders" / "2.1.0"
+    assert complete(f"validate --standards-path {only.parent.parent} --class ") == ["core", "gold"]
+    # Several there: nothing to choose from until one is named.
+    assert complete("validate --class ") == []
 
 
 def test_classes_carry_their_title_for_shells_that_show_it() -> None:
