@@ -17,6 +17,7 @@ from collections.abc import Iterable, Iterator, Sequence
 from pathlib import Path
 from typing import BinaryIO
 
+from conformance.conversations.log import EVENTS_NAME as LOG_EVENTS
 from conformance.conversations.log import MANIFEST_NAME as LOG_MANIFEST
 from conformance.core.errors import PayloadError
 from conformance.core.files import read_bounded_stream
@@ -68,7 +69,9 @@ def iter_payload_paths(paths: Iterable[Path], patterns: Sequence[str] = DEFAULT_
             yield path
             continue
         for dirpath, dirnames, filenames in os.walk(path):
-            if LOG_MANIFEST in filenames:
+            # A log's manifest, or its events alone (a recorder that never closed it: reported
+            # as an incomplete log, never walked as loose payloads).
+            if LOG_MANIFEST in filenames or LOG_EVENTS in filenames:
                 dirnames[:] = []
                 yield Path(dirpath)
                 continue

@@ -129,10 +129,14 @@ class ValidationSession:
             standard = next((s for s in self.standards if s.ref == ref), None)
             if standard is None:
                 return None
-            # A log's bodies are always recognised: a message type named for the run would judge
-            # every body of the log as that one type.
-            judge = self.judge if self.message_type is None else PayloadJudge(
-                self.standards, evaluation=self.evaluation)
+            # A log's bodies are recognised among the log's own standard and the bundles its
+            # conversations bind, never among every standard of the run: a second version of the
+            # same bundle would make every body ambiguous. Nor as a message type named for the run.
+            bound = {b.message_type.rpartition(":")[0] for c in standard.conversations.values()
+                     for b in c.bindings.values() if ":" in b.message_type}
+            judged = [standard, *(s for s in self.standards if s.ref in bound and s.ref != ref)]
+            judge = self.judge if self.message_type is None and len(self.standards) == 1 else PayloadJudge(
+                judged, evaluation=self.evaluation)
             checker = self._checkers[ref] = ConversationChecker(standard, judge)
         return checker
 
