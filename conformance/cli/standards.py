@@ -126,6 +126,8 @@ def _how(check: Any) -> str:
         return f"schema ({types})"
     if check.kind is CheckKind.RULE:
         return f"rule {check.rule} ({types})"
+    if check.kind is CheckKind.CONVERSATION:
+        return f"conversation {check.conversation} rule {check.rule} (exchange logs)"
     title = get_check(check.name).title.en
     return f"check {check.name} [{title}] on {check.target} ({types})"
 

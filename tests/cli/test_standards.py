@@ -99,6 +99,15 @@ def test_show_json_holds_the_same_data() -> None:
                      "requirement": "EXC-022", "level": "MUST", "how": "check sha256-digest-value"}
 
 
+def test_show_names_the_conversation_rule_of_a_conversation_requirement() -> None:
+    text = invoke("standards", "show", "egov-parallel-approval@1.0.0").stdout
+    assert "conversation parallel-approval rule APR-C-ACK-WITHIN (exchange logs)" in text
+    data = json.loads(invoke("standards", "show", "egov-parallel-approval@1.0.0", "--format", "json").stdout)
+    ack = next(r for r in data["requirements"] if "conversation parallel-approval rule APR-C-ACK-WITHIN"
+               " (exchange logs)" in r["checks"])
+    assert ack["level"] == "MUST" and ack["classes"] == ["co-approver"]
+
+
 def test_show_depth_cuts_the_structure_and_says_so() -> None:
     out = invoke("standards", "show", ENVELOPE_REF, "--depth", "1").stdout
     assert "content not shown (--depth)" in out and "note: structure cut short" in out
