@@ -400,9 +400,9 @@ def test_a_long_hostile_log_is_checked_in_bounded_time(checker: ConversationChec
     script.send("receipt-ack", "co-approver", 1, reply_to=request)
     for number in range(600):  # out-of-order notices the co-approver never answers
         script.send("result-notice", "lead", 2 + number / 100, reply_to=request)
-    started = time.perf_counter()
+    started = time.process_time()  # CPU time: a busy machine must not fail it
     result = checker.check(script.close(10))
-    assert time.perf_counter() - started < 30
+    assert time.process_time() - started < 30
     assert failed(result) == ["R-APR-C-ORDER"]
     assert sum(1 for f in result.findings if f.requirement_id == "R-APR-C-ORDER") == 600
 
