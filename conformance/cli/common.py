@@ -12,6 +12,7 @@ import click
 from conformance.core.errors import ConformanceError, SpecError
 from conformance.core.limits import PAYLOAD_SECONDS, WORKER_MAX_MIB
 from conformance.core.printable import terminal
+from conformance.runs.live import http_url_problem, listen_address
 
 F = TypeVar("F", bound=Callable[..., Any])
 
@@ -82,6 +83,26 @@ def budget_options(func: F) -> F:
         metavar="SECONDS",
         help="Wall-clock budget of one payload; a payload over it is stopped (its worker process "
              "killed) and reported as a processing error, so no class can pass. 0: no limit.")(func)
+
+
+def http_url(ctx: click.Context, param: click.Parameter, value: str | None) -> str | None:
+    """Click callback: an http(s) URL option, a usage error (exit 2) when it is not one."""
+    if value is None or ctx.resilient_parsing:
+        return value
+    problem = http_url_problem(value)
+    if problem is not None:
+        raise click.BadParameter(problem, ctx=ctx, param=param)
+    return value
+
+
+def listen_option(ctx: click.Context, param: click.Parameter, value: str) -> str:
+    """Click callback: a `HOST:PORT` listen address (checked, passed on as written)."""
+    if not ctx.resilient_parsing:
+        try:
+            listen_address(value)
+        except ValueError as exc:
+            raise click.BadParameter(str(exc), ctx=ctx, param=param) from None
+    return value
 
 
 def tool_errors(func: F) -> F:

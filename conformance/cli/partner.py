@@ -1,9 +1,9 @@
 """`conform partner STANDARD --play ROLE --endpoint URL`: the tool plays the other role, live.
 
-Exit codes: 0 when every MUST requirement of the target class held in every scenario played,
-1 when one did not, 2 on a usage or specification error, 3 when a log could not be judged (a
-processing error) or nothing could be played. The engine and httpx are imported when the command
-runs, so `conform --help` and completion stay cheap.
+Exit codes, as `conform validate` and `conform run`: 0 when every MUST requirement of the target
+class held in every scenario played, 1 when one did not or a log could not be judged (a processing
+error, or nothing could be played: never a pass), 2 on a usage or specification error. The engine
+and httpx are imported when the command runs, so `conform --help` and completion stay cheap.
 """
 
 from __future__ import annotations
@@ -12,45 +12,37 @@ import json
 from datetime import datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
-from urllib.parse import urlsplit
 
 import click
 
 from conformance.cli.common import (
     EXIT_NOT_CONFORMANT,
     EXIT_OK,
+    http_url,
+    listen_option,
     say,
     standards_path_option,
     tool_errors,
 )
 from conformance.cli.completion import complete_standard_ref
-from conformance.core.findings import Outcome, Verdict
+from conformance.core.errors import UsageError
+from conformance.core.findings import Level, Outcome, Verdict
+from conformance.core.limits import LOG_MAX_EVENTS
 from conformance.core.printable import json_text
+from conformance.reports.labels import label, level_label, outcome_label, verdict_label
+from conformance.runs.live import SCENARIO_NAMES, listen_address
 
 if TYPE_CHECKING:
     from conformance.partner import PartnerSession, ScenarioReport
 
-EXIT_PROCESSING_ERROR = 3
-# conformance.partner.SCENARIOS, without importing the partner (a test keeps the two equal).
-SCENARIO_NAMES = ("happy-path", "retry", "duplicate", "out-of-order", "late", "invalid")
+# A processing error is no pass and no finding against the system: exit 1, as validate and run.
+EXIT_PROCESSING_ERROR = EXIT_NOT_CONFORMANT
 SUMMARY_NAME = "partner-summary.json"
-
-
-def _url(ctx: click.Context, param: click.Parameter, value: str | None) -> str | None:
-    if value is None:
-        return None
-    parts = urlsplit(value)
-    if parts.scheme not in ("http", "https") or not parts.hostname:
-        raise click.BadParameter(f"{value!r} is not an http:// or https:// URL with a host")
-    return value
-
-
-def _listen(ctx: click.Context, param: click.Parameter, value: str) -> tuple[str, int]:
-    host, sep, port = value.rpartition(":")
-    host = host.strip("[]")
-    if not sep or not host or not port.isdecimal() or len(port) > 5 or int(port) > 65535:
-        raise click.BadParameter(f"{value!r} is not HOST:PORT (PORT 0: any free port)")
-    return host, int(port)
+# Events of a scenario's log that are not incoming requests: the partner's own messages and notes.
+EVENT_HEADROOM = 500
+MAX_REQUESTS = LOG_MAX_EVENTS - EVENT_HEADROOM
+# Default --out folders made in one second get a counter: partner-20261201-100000-2, ...
+OUT_ATTEMPTS = 100
 
 
 @click.command()
@@ -58,12 +50,13 @@ def _listen(ctx: click.Context, param: click.Parameter, value: str) -> tuple[str
 @click.option("--conversation", metavar="ID", help="Conversation of the standard (default: its only one).")
 @click.option("--play", "play", required=True, metavar="ROLE",
               help="The role the tool plays; the system under test plays the other one.")
-@click.option("--endpoint", required=True, callback=_url, metavar="URL",
+@click.option("--endpoint", required=True, callback=http_url, metavar="URL",
               help="The inbox URL of the system under test (the only address messages go to).")
-@click.option("--trigger", callback=_url, metavar="URL",
+@click.option("--trigger", callback=http_url, metavar="URL",
               help="When the system under test opens the conversation: POST {partner-inbox, case-id} "
                    "here to ask it to (default: print the inbox URL and wait).")
-@click.option("--listen", default="127.0.0.1:0", show_default=True, callback=_listen, metavar="HOST:PORT",
+@click.option("--listen", default="127.0.0.1:0", show_default=True, callback=listen_option,
+              metavar="HOST:PORT",
               help="Where the tool's own inbox listens (port 0: any free port).")
 @click.option("--scenario", "scenarios", multiple=True, type=click.Choice(SCENARIO_NAMES),
               help="Scenario to play (repeatable; default: all).")
@@ -74,8 +67,9 @@ def _listen(ctx: click.Context, param: click.Parameter, value: str) -> tuple[str
               metavar="SECONDS", help="The longest any one wait lasts, whatever the deadline.")
 @click.option("--settle", type=click.FloatRange(min=0.0, max=600.0), default=1.0, show_default=True,
               metavar="SECONDS", help="Quiet time at the end of each scenario for extra messages.")
-@click.option("--max-requests", type=click.IntRange(min=1, max=100_000), default=100, show_default=True,
-              help="Incoming requests taken per scenario; the rest are answered 429 and noted.")
+@click.option("--max-requests", type=click.IntRange(min=1, max=MAX_REQUESTS), default=100, show_default=True,
+              help="Incoming requests taken per scenario; the rest are answered 429 and noted "
+                   f"(at most {MAX_REQUESTS}: a log holds {LOG_MAX_EVENTS} events).")
 @click.option("--message-type", metavar="TYPE", help="Bound message type the tool sends in "
               "(default: the conversation's first binding).")
 @click.option("--class", "-c", "class_id", metavar="CLASS",
@@ -83,15 +77,18 @@ def _listen(ctx: click.Context, param: click.Parameter, value: str) -> tuple[str
                    "else the standard's default class).")
 @click.option("--out", type=click.Path(file_okay=False, path_type=Path), metavar="DIR",
               help="Where the exchange logs go, one per scenario in DIR/exchanges/ (default: "
-                   "./partner-<time>).")
+                   "a new ./partner-<time>, never an existing folder).")
 @click.option("--format", "-f", "output_format", type=click.Choice(["text", "json"]), default="text",
               show_default=True)
 @click.option("--lang", type=click.Choice(["en", "zh"]), default="en", show_default=True)
-@click.option("--ci", is_flag=True, help="For pipelines: no prompts, JSON summary on standard output.")
+@click.option("--ci", is_flag=True,
+              help="For pipelines: JSON summary on standard output, and no waiting for a person: when "
+                   "the system under test opens the conversation, --trigger or a fixed --listen port "
+                   "is needed (nobody reads an announced inbox URL).")
 @standards_path_option
 @tool_errors
 def partner(standard: str, conversation: str | None, play: str, endpoint: str, trigger: str | None,
-            listen: tuple[str, int], scenarios: tuple[str, ...], time_scale: float, timeout: float,
+            listen: str, scenarios: tuple[str, ...], time_scale: float, timeout: float,
             settle: float, max_requests: int, message_type: str | None, class_id: str | None,
             out: Path | None, output_format: str, lang: str, ci: bool,
             standards_path: tuple[str, ...]) -> None:
@@ -107,16 +104,21 @@ def partner(standard: str, conversation: str | None, play: str, endpoint: str, t
     loaded = api.load_standard(standard, standards_path=standards_path or None)
     settings = Settings(endpoint=endpoint, trigger=trigger, time_scale=time_scale, timeout=timeout,
                         settle=settle, max_requests=max_requests)
-    folder = out or Path(f"partner-{datetime.now().strftime('%Y%m%d-%H%M%S')}")
+    host, port = listen_address(listen)
     as_json = ci or output_format == "json"
 
     def announce(text: str) -> None:
         say(f"conform: {text}", err=True)
 
-    with PartnerSession(loaded, conversation=conversation, play=play, settings=settings, listen=listen,
+    with PartnerSession(loaded, conversation=conversation, play=play, settings=settings, listen=(host, port),
                         message_type=message_type, class_id=class_id, announce=announce) as session:
-        announce(f"playing {session.roles.ours} at {session.inbox.url} against {session.roles.sut} "
-                 f"at {endpoint}")
+        if ci and not session.roles.opens() and trigger is None and port == 0:
+            raise UsageError(f"--ci: {session.roles.sut} opens the conversation, and nobody reads the "
+                             "inbox URL a CI run announces: give --trigger URL, or a fixed --listen "
+                             "HOST:PORT the system is configured to send to")
+        folder = out or _new_folder()
+        say(label("partner-playing", lang, ours=session.roles.ours, inbox=session.inbox.url,
+                  sut=session.roles.sut, endpoint=endpoint), err=True)
         reports = session.run(scenarios or SCENARIO_NAMES, folder)
         verdict = overall(reports, session.class_id)
         summary = _summary(session, reports, verdict, folder)
@@ -128,6 +130,21 @@ def partner(standard: str, conversation: str | None, play: str, endpoint: str, t
     else:
         _print(summary, lang)
     raise click.exceptions.Exit(_exit_code(verdict))
+
+
+def _new_folder() -> Path:
+    """A new ./partner-<time> folder, made here (exclusively): two runs in one second never share one."""
+    stamp = f"partner-{datetime.now().strftime('%Y%m%d-%H%M%S')}"
+    for attempt in range(1, OUT_ATTEMPTS + 1):
+        folder = Path(stamp if attempt == 1 else f"{stamp}-{attempt}")
+        try:
+            folder.mkdir()
+        except FileExistsError:
+            continue
+        except OSError as exc:
+            raise UsageError(f"cannot create {folder}: {exc.strerror or exc}") from None
+        return folder
+    raise UsageError(f"{OUT_ATTEMPTS} folders {stamp}* exist already: give --out DIR")
 
 
 def _exit_code(verdict: Verdict) -> int:
@@ -155,7 +172,8 @@ def _summary(session: PartnerSession, reports: list[ScenarioReport], verdict: Ve
 
 def _scenario(session: PartnerSession, report: ScenarioReport) -> dict[str, Any]:
     if report.result is None:
-        return {"scenario": report.scenario, "status": "skipped", "reason": report.skipped}
+        return {"scenario": report.scenario, "status": "skipped", "reason": report.skipped,
+                "reason-zh": report.skipped_zh or report.skipped}
     result = report.result
     verdict = report.verdict(session.class_id) if session.class_id else result.verdict
     failing = []
@@ -172,22 +190,37 @@ def _scenario(session: PartnerSession, report: ScenarioReport) -> dict[str, Any]
     errors = [f.message.as_dict() for f in result.findings if f.processing_error]
     return {"scenario": report.scenario, "status": "played", "log": str(report.log),
             "log-sha256": result.sha256, "verdict": verdict.value if verdict else None,
-            "failing": failing, "processing-errors": errors}
+            "failing": failing, "processing-errors": errors, "stopped-by-error": report.error}
 
 
 def _print(summary: dict[str, Any], lang: str) -> None:
-    say(f"{summary['standard']} {summary['conversation']}: the tool played {summary['played']}, "
-        f"judging {summary['system-under-test']} against class {summary['class']}")
+    say(label("partner-head", lang, standard=summary["standard"], conversation=summary["conversation"],
+              played=summary["played"], sut=summary["system-under-test"], klass=summary["class"]))
     for item in summary["scenarios"]:
         name = item["scenario"]
         if item["status"] == "skipped":
-            say(f"  {name}: skipped: {item['reason']}")
+            reason = item["reason-zh"] if lang == "zh" else item["reason"]
+            say(label("partner-skipped", lang, name=name, reason=reason))
             continue
-        say(f"  {name}: {item['verdict']} (log {item['log']})")
+        verdict = _verdict(item["verdict"], lang)
+        say(label("partner-played", lang, name=name, verdict=verdict, log=item["log"]))
         for failure in item["failing"]:
-            where = f" (event {failure['event']})" if failure["event"] is not None else ""
+            event = failure["event"]
+            where = label("partner-event", lang, event=event) if event is not None else ""
             message = failure["message"][lang] if failure["message"] else ""
-            say(f"    {failure['requirement']} {failure['level']} {failure['outcome']}{where}: {message}")
+            say(label("partner-failure", lang, id=failure["requirement"], where=where, message=message,
+                      level=level_label(Level(failure["level"]), lang),
+                      outcome=outcome_label(Outcome(failure["outcome"]), lang)))
         for error in item["processing-errors"][:3]:
-            say(f"    processing error: {error[lang]}")
-    say(f"verdict: {summary['verdict']} (logs and {SUMMARY_NAME} in {summary['out']})")
+            say(label("partner-processing-error", lang, message=error[lang]))
+        if item["stopped-by-error"]:
+            say(label("partner-stopped", lang, message=item["stopped-by-error"]))
+    say(label("partner-verdict", lang, verdict=_verdict(summary["verdict"], lang), summary=SUMMARY_NAME,
+              folder=summary["out"]))
+
+
+def _verdict(value: str | None, lang: str) -> str:
+    """A verdict as the summary prints it: the record's word in English, the label in Chinese."""
+    if value is None or lang != "zh":
+        return str(value)
+    return verdict_label(Verdict(value), lang)

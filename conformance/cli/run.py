@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import sys
 from datetime import UTC, datetime
 from pathlib import Path
@@ -14,7 +15,9 @@ from conformance.cli.common import (
     EXIT_NOT_CONFORMANT,
     EXIT_OK,
     budget_options,
+    http_url,
     jobs_option,
+    listen_option,
     say,
     standards_path_option,
     tool_errors,
@@ -25,6 +28,7 @@ from conformance.core.events import PayloadValidated, RunEvent, RunStarted
 from conformance.core.findings import Verdict
 from conformance.records.run_results import Subject
 from conformance.reports.labels import label, verdict_label
+from conformance.runs.live import SCENARIO_NAMES
 from conformance.runs.orchestrate import certify_run, run_output, run_suite
 
 # 128 + SIGINT, what a shell reports for a command stopped by Ctrl-C.
@@ -111,16 +115,25 @@ class Progress:
               help="Issuer name written in the certificate.")
 @click.option("--lang", type=click.Choice(["en", "zh"]), default="en", show_default=True,
               help="Language of the summary: statements, messages and every label.")
-@click.option("--endpoint", metavar="URL",
+@click.option("--endpoint", metavar="URL", callback=http_url,
               help="Test a live system at this inbox URL: the tool plays the other role of the "
               "conversation, records each scenario as an exchange log and tests the logs.")
 @click.option("--play", metavar="ROLE", help="With --endpoint: the role the tool plays (default: the "
               "role the target class is not).")
-@click.option("--trigger", metavar="URL",
+@click.option("--conversation", metavar="ID",
+              help="With --endpoint: the conversation played (default: the standard's only one).")
+@click.option("--trigger", metavar="URL", callback=http_url,
               help="With --endpoint: where to ask the system under test to open the conversation.")
+@click.option("--listen", default="127.0.0.1:0", show_default=True, metavar="HOST:PORT",
+              callback=listen_option,
+              help="With --endpoint: where the tool's own inbox listens (port 0: any free port).")
 @click.option("--time-scale", type=click.FloatRange(1e-6, 1000), default=1.0, show_default=True,
               help="With --endpoint: multiply the standard's deadlines by this.")
-@click.option("--scenario", "scenarios", multiple=True, metavar="NAME",
+@click.option("--live-timeout", type=click.FloatRange(min=0.01, max=86400.0), default=30.0,
+              show_default=True, metavar="SECONDS",
+              help="With --endpoint: the longest any one wait of the partner lasts, whatever the deadline "
+              "(--timeout is the budget of validating one payload).")
+@click.option("--scenario", "scenarios", multiple=True, type=click.Choice(SCENARIO_NAMES),
               help="With --endpoint: scenario to play (repeatable; default: all).")
 @standards_path_option
 @tool_errors
@@ -138,8 +151,11 @@ def run(
     lang: str,
     endpoint: str | None,
     play: str | None,
+    conversation: str | None,
     trigger: str | None,
+    listen: str,
     time_scale: float,
+    live_timeout: float,
     scenarios: tuple[str, ...],
     standards_path: tuple[str, ...],
 ) -> None:
@@ -157,8 +173,15 @@ def run(
         raise UsageError("give the payloads to test (--payloads) or a live system (--endpoint)")
     live: list[str] = []
     if endpoint is not None:
-        live += ["--conformance-endpoint", endpoint, "--conformance-time-scale", repr(time_scale)]
-        for option, value in (("--conformance-play", play), ("--conformance-trigger", trigger)):
+        # Errors the plugin finds name this command's options (--play), not its own (--conformance-play).
+        names = {name: f"--{name}" for name in ("endpoint", "play", "conversation", "trigger", "listen",
+                                               "time-scale", "scenario")}
+        names["timeout"] = "--live-timeout"
+        live += ["--conformance-endpoint", endpoint, "--conformance-time-scale", repr(time_scale),
+                 "--conformance-listen", listen, "--conformance-live-timeout", repr(live_timeout),
+                 "--conformance-live-names", json.dumps(names)]
+        for option, value in (("--conformance-play", play), ("--conformance-trigger", trigger),
+                              ("--conformance-conversation", conversation)):
             if value is not None:
                 live += [option, value]
         for scenario in scenarios:

@@ -4,8 +4,11 @@ Design ("Message examples per conversation message"): the partner takes the exam
 conversation message declares for the message type it sends in, and sets the exposed fields
 message-id (a fresh UUID), conversation-id, in-reply-to (replies), the creation time when the
 binding exposes `created`, and every field a `copies` rule makes the reply copy from its request.
-What it built is judged before it goes out: a message of ours that fails a MUST requirement is a
-bundle error (SpecError naming the example), never sent.
+What it built is judged before it goes out: a message of ours that fails a MUST requirement with
+ids of our own is a bundle error (SpecError naming the example), never sent. One that fails only
+because of what it takes from the other side (an echoed conversation id that is no UUID, a copied
+case id) is the other side's doing: ReplyRefused, or, for an error signal (`echo`), sent anyway,
+since it must name the message it answers.
 """
 
 from __future__ import annotations
@@ -85,9 +88,10 @@ class Composer:
 
     def compose(self, kind: str, *, conversation_id: str, request: Mapping[str, str | None] | None,
                 created: datetime, message_id: str | None = None,
-                extra: Mapping[str, str] | None = None) -> Outgoing:
+                extra: Mapping[str, str] | None = None, echo: bool = False) -> Outgoing:
         """Message `kind` of conversation `conversation_id`, replying to `request` (its exposed
-        fields) when given; SpecError when the result fails a MUST requirement."""
+        fields) when given; SpecError when it fails a MUST requirement with ids of ours, else
+        ReplyRefused when what it takes from the other side makes it fail (unless `echo`)."""
         template, where = self.template(kind)
         identity = self.roles.conversation.identity
         values: dict[str, str] = {}
@@ -108,23 +112,33 @@ class Composer:
                     copied.update({name: value for name in rule.fields
                                    if (value := request.get(name)) is not None and name in self.paths})
         stamp = self._times(template, created)
+        built: list[tuple[bytes, dict[str, str]]] = []
         # The times are moved when the example stays conformant with them; the ids always are.
-        for extra in (stamp, {}) if stamp else ({},):
-            chosen = {**own, **extra, **copied}
+        for moved in (stamp, {}) if stamp else ({},):
+            chosen = {**own, **moved, **copied}
             try:
                 body = fill(template, self.message_type, self.paths, chosen, where=where)
             except FillError:
-                break  # a copied value our syntax cannot carry: the other side's doing
-            if not self.failing_musts(body):
+                break  # a copied or echoed value our syntax cannot carry: the other side's doing
+            failing = self.failing_musts(body)
+            if not failing:
                 return Outgoing(kind, body, self.media_type, message_id, chosen)
-        alone = fill(template, self.message_type, self.paths, own, where=where)
-        failing = self.failing_musts(alone)
+            built.append((body, chosen))
+        # Is it the example's fault? The same message with ids of our own only must pass.
+        theirs = {identity["conversation-id"], identity["in-reply-to"]} & set(own)
+        control = {**own, **{name: str(uuid.uuid4()) for name in theirs}}
+        failing = self.failing_musts(fill(template, self.message_type, self.paths, control, where=where))
         if failing:
             raise SpecError(f"the {kind} the partner built from this example fails "
                             f"{', '.join(failing)}: an example must stay conformant once the partner "
                             f"sets {', '.join(sorted(own))}", location=where)
-        raise ReplyRefused(f"a {kind} copying {', '.join(f'{k}={v!r}' for k, v in sorted(copied.items()))} "
-                           "from the message it answers would fail a MUST requirement; not sent")
+        if echo and built:
+            body, chosen = built[-1]
+            return Outgoing(kind, body, self.media_type, message_id, chosen)
+        how, values = ("copying", copied) if copied else ("echoing", {name: own[name] for name in theirs})
+        taken = ", ".join(f"{k}={v[:80]!r}" for k, v in sorted(values.items()))
+        raise ReplyRefused(f"a {kind} {how} {taken} from the message it answers would fail a MUST "
+                           "requirement; not sent")
 
     def _times(self, template: bytes, created: datetime) -> dict[str, str]:
         """The example's date-times moved by one offset so that `created` becomes now: the times it

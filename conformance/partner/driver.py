@@ -8,13 +8,22 @@ step. Every message, both ways, is recorded as it happens, so the log's order is
 happened; the offline checker then judges the log. The driver's own reading of a message only
 decides what to do next: it never judges.
 
-Correlation: the partner opens each conversation with a fresh UUID (or, when the system under
-test opens, adopts the conversation it opened after this scenario began); a message of any other
-conversation is recorded as a note and ignored, so two partner runs against one system never mix.
+Correlation: the partner opens each conversation with a fresh UUID. When the system under test
+opens, each scenario asks it (the trigger) to open a case of a fresh case id, and adopts only the
+conversation the trigger's answer names or, failing that, the first opening of that case; without
+a trigger, the first opening of a conversation no earlier scenario had. A message of any other
+conversation is recorded as a note and ignored, so two partner runs (or two scenarios, or a stale
+retry of the system's) never mix.
+
+Receiving is bounded: the inbox takes at most `max_body_bytes` (256 KiB by default, as the
+reference system) and a scenario spends at most `judge_seconds` judging incoming messages (the
+rest is recorded unread, for the offline checker); each message is recorded at the time it
+arrived, not when judging it ended.
 """
 
 from __future__ import annotations
 
+import contextlib
 import json
 import threading
 import time
@@ -30,6 +39,7 @@ from conformance.conversations.fields import BindingReader, binding_key
 from conformance.core.errors import ConformanceError
 from conformance.core.findings import Level, Outcome
 from conformance.partner.composer import Composer, Outgoing, ReplyRefused
+from conformance.partner.filling import fill
 from conformance.partner.inbox import Budget, Delivery, Inbox
 from conformance.partner.mutation import invalid_variant
 from conformance.partner.outbox import Answer, Outbox
@@ -38,6 +48,9 @@ from conformance.standard.conversation import RuleKind, Signal
 from conformance.standard.model import Standard
 from conformance.validation.documents.payload import Payload
 from conformance.validation.judge import PayloadJudge
+
+# The exposed field naming the case a conversation is about (a trigger asks for a fresh one).
+CASE_FIELD = "case-id"
 
 
 @dataclass(frozen=True, slots=True)
@@ -52,7 +65,8 @@ class Settings:
     settle: float = 1.0  # quiet time at the end of a scenario, for late extra messages
     max_requests: int = 100  # incoming requests per scenario
     max_rate: int = 50  # incoming requests in any second
-    max_body_bytes: int = 4 * 1024 * 1024
+    max_body_bytes: int = 256 * 1024  # the messages of a conversation are a few KiB
+    judge_seconds: float = 10.0  # judging incoming messages, per scenario (the rest: recorded unread)
 
 
 @dataclass(frozen=True, slots=True)
@@ -83,6 +97,8 @@ class Context:
         self.outbox = outbox
         self.settings = settings
         self.announce = announce
+        # Conversations of earlier scenarios of this run: never adopted again (a stale retry).
+        self.retired: set[str] = set()
 
     def read(self, body: bytes) -> Reading | None:
         """What the driver needs of a body (as the checker reads it); None when unreadable."""
@@ -114,12 +130,25 @@ class Reading:
     invalid: bool
 
 
+class ScenarioError(ConformanceError):
+    """A scenario stopped by a tool or bundle error; its log (`log`) was closed all the same."""
+
+    def __init__(self, cause: ConformanceError, log: ExchangeLog) -> None:
+        super().__init__(cause.message, location=cause.location)
+        self.cause = cause
+        self.log = log
+
+
 @dataclass
 class _State:
     history: list[Seen] = field(default_factory=list)
     conversation_ids: set[str] = field(default_factory=set)
     opening_case: str | None = None  # the case id the trigger asked the system to open
+    opened: str | None = None  # the conversation id the trigger's answer named
     adopting: bool = False  # the system under test opens: adopt the first conversation it opens
+    last_time: datetime | None = None  # of the last event recorded
+    judging_left: float = 0.0  # seconds of judging left in this scenario
+    unread_noted: bool = False
 
 
 class ScenarioRun:
@@ -132,7 +161,7 @@ class ScenarioRun:
         self.ours, self.sut = self.roles.ours, self.roles.sut
         self.identity = self.roles.conversation.identity
         self._lock = threading.Condition()
-        self._state = _State()
+        self._state = _State(judging_left=context.settings.judge_seconds)
         self._cursor = 0
         self._expected_errors: set[str] = set()  # our probe messages an error signal may answer
         self._retry: Outgoing | None = None
@@ -148,21 +177,32 @@ class ScenarioRun:
 
     # --- the run --------------------------------------------------------------------------------
     def run(self) -> ExchangeLog:
-        """Play the scenario; the log is closed whatever happens."""
+        """Play the scenario; the log is closed whatever happens. A tool or bundle error met while
+        playing is noted in the log and raised again once it is closed (ScenarioError)."""
         settings = self.c.settings
         budget = Budget(settings.max_requests, settings.max_rate)
         self.c.inbox.open_scenario(self._receive, self._limit, budget)
+        failure: ConformanceError | None = None
         try:
             self._note(NoteKind.SCENARIO, f"scenario {self.probe.scenario}", Direction.SENT)
             self._drive()
             time.sleep(settings.settle)
         except ReplyRefused as exc:
             self._note(NoteKind.SCENARIO, f"stopped: {exc.message}", Direction.SENT)
+        except ConformanceError as exc:
+            failure = exc
+            with contextlib.suppress(ConformanceError):  # a full log cannot take the note either
+                self._note(NoteKind.SCENARIO, f"stopped by an error of the tool or the bundle: "
+                           f"{exc.message}", Direction.SENT)
         finally:
             self.c.inbox.close_scenario()
             with self._lock:
                 self._closed = True  # a request still in a handler thread is dropped, not written
-        return self.writer.close()
+                self.c.retired.update(self._state.conversation_ids)
+        log = self.writer.close()
+        if failure is not None:
+            raise ScenarioError(failure, log)
+        return log
 
     def _drive(self) -> None:
         conversation = self.roles.conversation
@@ -208,7 +248,7 @@ class ScenarioRun:
         if scenario == "invalid":
             self._probe_done = True
             valid = self._compose(kind)
-            made = invalid_variant(self.c.composer, valid, self.c.fields_of)
+            made = invalid_variant(self.c.composer, valid, self.c.fields_of, seconds=self.c.settings.timeout)
             if made is None:
                 self._note(NoteKind.SCENARIO, f"no invalid {kind} could be made: sent the valid one only",
                            Direction.SENT)
@@ -286,6 +326,7 @@ class ScenarioRun:
                 event = self.writer.message(direction=Direction.SENT, sender=self.ours, receiver=self.sut,
                                             body=outgoing.body, media_type=outgoing.media_type,
                                             transport=transport)
+                self._state.last_time = event.time
                 seen = Seen(event.seq, self.ours, outgoing.kind, fields, time.monotonic())
                 self._state.history.append(seen)
         answers: list[Answer] = []
@@ -308,53 +349,89 @@ class ScenarioRun:
     # --- receiving ----------------------------------------------------------------------------------
     def _receive(self, delivery: Delivery) -> None:
         """A request to our inbox (server thread): record it as a message, or as a note when it
-        belongs to another conversation."""
-        read = self.c.read(delivery.body)
+        belongs to another conversation. An error recording it reaches the inbox, which answers
+        500 and notes it: a message is never dropped without a trace."""
+        read = self._read(delivery.body)
         kind, fields, invalid = (read.kind, read.fields, read.invalid) if read else (None, {}, False)
         conversation_id = fields.get(self.identity["conversation-id"])
         transport = Transport(method="POST", url=self.c.inbox.url, status=202, headers=delivery.headers)
         with self._lock:
             if self._closed:
                 return
+            last = self._state.last_time
+            # The time it arrived (judging it took a while), never before the last event recorded.
+            moment = delivery.arrived if last is None or delivery.arrived >= last else last
             if conversation_id is not None and not self._belongs(kind, fields, conversation_id):
-                self.writer.note(direction=Direction.RECEIVED, sender=self.sut, receiver=self.ours,
-                                 note=NoteKind.LIMIT, transport=transport,
-                                 text=f"a message of conversation {conversation_id[:80]!r}, not one of this "
-                                      "run: recorded as this note only, not judged")
+                event = self.writer.note(direction=Direction.RECEIVED, sender=self.sut, receiver=self.ours,
+                                         note=NoteKind.LIMIT, transport=transport, time=moment,
+                                         text=f"a message of conversation {conversation_id[:80]!r}, not one "
+                                              "of this run: recorded as this note only, not judged")
+                self._state.last_time = event.time
                 return
             event = self.writer.message(direction=Direction.RECEIVED, sender=self.sut, receiver=self.ours,
                                         body=delivery.body, media_type=delivery.media_type,
-                                        transport=transport)
-            self._state.history.append(Seen(event.seq, self.sut, kind, fields, time.monotonic(), invalid))
+                                        transport=transport, time=moment)
+            self._state.last_time = event.time
+            self._state.history.append(Seen(event.seq, self.sut, kind, fields, delivery.at, invalid))
             self._lock.notify_all()
 
+    def _read(self, body: bytes) -> Reading | None:
+        """`Context.read` within the scenario's judging budget; past it, None (recorded unread)."""
+        with self._lock:
+            left = self._state.judging_left
+            if left <= 0 and not self._state.unread_noted and not self._closed:
+                self._state.unread_noted = True
+                event = self.writer.note(
+                    direction=Direction.RECEIVED, sender=self.sut, receiver=self.ours, note=NoteKind.SCENARIO,
+                    text=f"judging incoming messages took more than {self.c.settings.judge_seconds:g} s: the "
+                         "rest are recorded unread (the offline checker still judges them)")
+                self._state.last_time = event.time
+        if left <= 0:
+            return None
+        start = time.monotonic()
+        try:
+            return self.c.read(body)
+        finally:
+            with self._lock:
+                self._state.judging_left -= time.monotonic() - start
+
     def _belongs(self, kind: str | None, fields: Mapping[str, str | None], conversation_id: str) -> bool:
+        """Whether a message of `conversation_id` is this scenario's (the caller holds the lock):
+        one of its conversations, or the opening it waits for (then adopted)."""
         state = self._state
         if conversation_id in state.conversation_ids:
             return True
-        if not state.adopting or kind is None:
+        if not state.adopting or kind is None or conversation_id in self.c.retired:
             return False
         opening = {t.message for t in self.roles.from_state(self.roles.conversation.initial, self.sut)}
-        case = fields.get("case-id")
-        if kind in opening and (state.opening_case is None or case is None or case == state.opening_case):
+        if kind not in opening:
+            return False
+        if state.opened is not None:
+            ours = conversation_id == state.opened  # the trigger's answer named it
+        elif state.opening_case is not None and CASE_FIELD in self.c.composer.paths:
+            ours = fields.get(CASE_FIELD) == state.opening_case
+        else:
+            ours = True  # no trigger: the first opening of a conversation no earlier scenario had
+        if ours:
             state.conversation_ids.add(conversation_id)
             state.adopting = False
-            return True
-        return False
+        return ours
 
     def _limit(self, text: str) -> None:
         with self._lock:
             if self._closed:
                 return
-            self.writer.note(direction=Direction.RECEIVED, sender=self.sut, receiver=self.ours,
-                             note=NoteKind.LIMIT, text=text)
+            event = self.writer.note(direction=Direction.RECEIVED, sender=self.sut, receiver=self.ours,
+                                     note=NoteKind.LIMIT, text=text)
+            self._state.last_time = event.time
 
     def _note(self, note: NoteKind, text: str, direction: Direction,
               transport: Transport | None = None) -> None:
         sender, receiver = (self.ours, self.sut) if direction is Direction.SENT else (self.sut, self.ours)
         with self._lock:
-            self.writer.note(direction=direction, sender=sender, receiver=receiver, note=note, text=text,
-                             transport=transport)
+            event = self.writer.note(direction=direction, sender=sender, receiver=receiver, note=note,
+                                     text=text, transport=transport)
+            self._state.last_time = event.time
 
     # --- waiting ------------------------------------------------------------------------------------
     def _bound(self, kinds: set[str]) -> float:
@@ -436,11 +513,17 @@ class ScenarioRun:
         code_field = self.roles.conversation.error_code_field
         answered = ""
         if code and error and code_field:
-            outgoing = self.c.composer.compose(error, conversation_id=self._conversation_id(),
-                                               request=seen.fields, created=datetime.now().astimezone(),
-                                               extra={code_field: code})
-            if self._deliver(outgoing):
-                answered = f": answered with an error signal {code}"
+            try:
+                # The ids are the other side's, even when they are what is wrong with its message:
+                # the error signal must name what it answers (echo), as the reference system does.
+                outgoing = self.c.composer.compose(error, conversation_id=self._conversation_id(),
+                                                   request=seen.fields, created=datetime.now().astimezone(),
+                                                   extra={code_field: code}, echo=True)
+            except ReplyRefused as exc:
+                answered = f": no error signal could carry its ids ({exc.message})"
+            else:
+                if self._deliver(outgoing):
+                    answered = f": answered with an error signal {code}"
         self._note(NoteKind.SCENARIO, f"stopped: {seen.kind} (event {seen.seq}) {why}{answered}",
                    Direction.RECEIVED)
         return True
@@ -509,19 +592,47 @@ class ScenarioRun:
                 self._note(answer.note or NoteKind.HTTP_STATUS, f"trigger: {answer.text}", Direction.SENT,
                            Transport(method="POST", url=settings.trigger, status=answer.status))
                 return None
+            opened = _opened(answer.content)
+            with self._lock:
+                if opened is not None and self._state.adopting:
+                    # From now on only the conversation named is adopted (an opening that came
+                    # before this answer was adopted by its case already).
+                    self._state.opened = opened
         else:
             self.c.announce(f"waiting up to {settings.timeout:g} s for {self.sut} to open a conversation: "
                             f"send it to {self.c.inbox.url}")
         return self._await(opening, self.roles.conversation.initial)
 
     def _case_id(self, opening: set[str]) -> str:
-        """The case the trigger asks for: the one in the example of the opening message, if any."""
+        """A fresh case for the trigger to open: the case id of the opening message's example with
+        a unique suffix, when the example stays conformant with it (else a bare unique one)."""
+        composer = self.c.composer
+        suffix = uuid.uuid4().hex[:12].upper()
         for kind in sorted(opening):
             try:
-                template, _ = self.c.composer.template(kind)
+                template, where = composer.template(kind)
             except ConformanceError:
                 continue
             fields = self.c.fields_of(template)
-            if fields and fields.get("case-id"):
-                return str(fields["case-id"])
-        return str(uuid.uuid4())
+            base = fields.get(CASE_FIELD) if fields else None
+            if not base or CASE_FIELD not in composer.paths:
+                continue
+            for candidate in (f"{base}-{suffix}", f"C-{suffix}"):
+                try:
+                    body = fill(template, composer.message_type, composer.paths, {CASE_FIELD: candidate},
+                                where=where)
+                except ConformanceError:
+                    break
+                if not composer.failing_musts(body):
+                    return candidate
+        return f"C-{suffix}"
+
+
+def _opened(content: bytes) -> str | None:
+    """The conversation id a trigger's answer names (`{"conversation-id": ...}`), if it names one."""
+    try:
+        answer = json.loads(content)
+    except (ValueError, UnicodeError):
+        return None
+    opened = answer.get("conversation-id") if isinstance(answer, dict) else None
+    return opened if isinstance(opened, str) and 0 < len(opened) <= 200 else None

@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import json
 from collections.abc import Mapping
-from typing import Any
 
 from lxml import etree
 
@@ -20,6 +19,7 @@ from conformance.standard.model import MessageType, Syntax
 from conformance.validation.documents.jsondoc import parse_json
 from conformance.validation.documents.payload import Payload
 from conformance.validation.documents.xmldoc import parse_xml
+from conformance.validation.selector import Selector, parse_selector
 
 
 class FillError(ConformanceError):
@@ -71,18 +71,19 @@ def _fill_json(template: bytes, paths: Mapping[str, str], values: Mapping[str, s
     root = parse_json(Payload(where, template)).value
     for name, value in values.items():
         pointer = paths[name]
-        tokens = _tokens(pointer)
-        parent: Any = root
-        for token in tokens[:-1]:
-            parent = parent.get(token) if isinstance(parent, dict) else None
-        if not tokens or not isinstance(parent, dict) or tokens[-1] not in parent:
+        # The checker's own selector (conversations.fields reads through it): both sides agree on
+        # what a pointer names, array indexes and `~` escapes included.
+        selector = parse_selector(pointer, what=f"field {name}", where=where)
+        if not selector.steps or any(step.wildcard for step in selector.steps):
+            raise SpecError(f"field {name}: {pointer!r} names no single member to fill in", location=where)
+        parents = Selector("", selector.steps[:-1]).values(root)
+        last = selector.steps[-1]
+        parent = parents[0] if parents else None
+        if isinstance(parent, dict) and last.name in parent:
+            parent[last.name] = value
+        elif isinstance(parent, list) and 0 <= last.index < len(parent):
+            parent[last.index] = value
+        else:
             raise SpecError(f"field {name}: the example has no member at {pointer}; the partner fills "
                             "this field in, so the example must carry it", location=where)
-        parent[tokens[-1]] = value
     return (json.dumps(root, ensure_ascii=False, indent=2) + "\n").encode("utf-8")
-
-
-def _tokens(pointer: str) -> list[str]:
-    if pointer == "":
-        return []
-    return [t.replace("~1", "/").replace("~0", "~") for t in pointer.split("/")[1:]]

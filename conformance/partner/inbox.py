@@ -3,31 +3,42 @@
 The HTTP binding (design.md): a message arrives as `POST <inbox>` with the message as body; the
 inbox answers 202 with an empty body once it has recorded the message, 413 when the body is over
 its limit, 400 when there is none, 429 once the scenario's request count or rate bound is
-exceeded (those requests are not recorded), 503 between scenarios.
+exceeded (those requests are not recorded), 503 between scenarios and when all connection slots
+are taken, 500 when recording the message failed (noted in the log: a message is never lost
+silently).
 
 The server binds in the constructor (port 0: any free port; `url` is then the real one), so the
 URL the partner writes in `Reply-To` is already accepting connections when the system under test
 first hears of it: the GITB and Inferno complaint "the system sent before the tester listened"
 cannot happen. It is the standard library's ThreadingHTTPServer, not Starlette on uvicorn: one
 inbox with one route, no async code to run beside a blocking driver, no extra dependency.
-Connections are handled by at most `MAX_CONNECTIONS` threads at once (more are closed at once),
-each with a socket timeout, so a slow or flooding peer cannot grow threads or hold one forever.
+Connections are handled by at most `MAX_CONNECTIONS` threads at once (more are answered 503 and
+closed, the first refusal of a scenario noted), each with a socket timeout, so a slow or flooding
+peer cannot grow threads or hold one forever.
 """
 
 from __future__ import annotations
 
+import contextlib
 import socket
+import socketserver
 import threading
 import time
 from collections import deque
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from datetime import datetime
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
+
+from conformance.conversations.logwriter import is_media_type
+from conformance.core.errors import ConformanceError, UsageError
 
 MAX_CONNECTIONS = 32
 SOCKET_TIMEOUT_SECONDS = 5.0
 HEADER_MAX_CHARS = 512  # of a header value kept in the log: enough for a media type or a URL
+OCTET_STREAM = "application/octet-stream"
+_BUSY = b"HTTP/1.1 503 Service Unavailable\r\nContent-Length: 0\r\nConnection: close\r\n\r\n"
 
 
 @dataclass(frozen=True, slots=True)
@@ -38,6 +49,8 @@ class Delivery:
     media_type: str
     headers: dict[str, str]
     path: str
+    arrived: datetime  # when its body was in, before anything judged it: the time the log records
+    at: float  # the same moment, time.monotonic()
 
 
 @dataclass(slots=True)
@@ -85,7 +98,13 @@ class Inbox:
         self._route: _Route | None = None
         self._lock = threading.Lock()
         self._slots = threading.BoundedSemaphore(MAX_CONNECTIONS)
-        self._server = _Server((host, port), _handler_class(self))
+        self._busy_noted = False
+        try:
+            self._server = _Server((host, port), _handler_class(self))
+        except (OSError, OverflowError, UnicodeError) as exc:
+            shown = f"[{host}]" if ":" in host else host
+            reason = exc.strerror if isinstance(exc, OSError) and exc.strerror else str(exc)
+            raise UsageError(f"cannot listen on {shown}:{port}: {reason}") from None
         self._thread = threading.Thread(target=self._server.serve_forever, kwargs={"poll_interval": 0.05},
                                         name="partner-inbox", daemon=True)
         self._thread.start()
@@ -98,6 +117,7 @@ class Inbox:
         """Deliveries go to `receive` from now on (until `close_scenario`)."""
         with self._lock:
             self._route = _Route(receive, on_limit, budget)
+            self._busy_noted = False
 
     def close_scenario(self) -> None:
         with self._lock:
@@ -126,6 +146,17 @@ class Inbox:
             admitted, first = route.budget.admit(time.monotonic())
             return (0 if admitted else 429), route, first
 
+    def _busy(self) -> None:
+        """A connection refused for want of a slot: the scenario's first such refusal is noted
+        (on a thread of its own: the serving thread must not wait on the log)."""
+        with self._lock:
+            route, first = self._route, not self._busy_noted
+            self._busy_noted = True
+        if route is not None and first:
+            threading.Thread(target=route.on_limit, daemon=True, args=(
+                f"more than {MAX_CONNECTIONS} connections at once: the rest are answered 503 and "
+                "not recorded",)).start()
+
 
 class _Server(ThreadingHTTPServer):
     daemon_threads = True
@@ -137,6 +168,14 @@ class _Server(ThreadingHTTPServer):
         self.address_family = family
         super().__init__(address, handler)
 
+    def server_bind(self) -> None:
+        # HTTPServer.server_bind also asks socket.getfqdn(host): a reverse DNS lookup that can take
+        # seconds and that nothing here uses. The plain TCP bind, and the name as given.
+        socketserver.TCPServer.server_bind(self)
+        host, port = self.server_address[:2]
+        self.server_name = str(host)
+        self.server_port = int(port)
+
     def handle_error(self, request: Any, client_address: Any) -> None:
         pass  # a peer that resets or half-sends is the peer's doing: never a traceback on our stderr
 
@@ -144,7 +183,11 @@ class _Server(ThreadingHTTPServer):
         # A bounded number of handler threads: a flood of connections is closed, not queued.
         slots: threading.BoundedSemaphore = self.RequestHandlerClass.slots  # type: ignore[attr-defined]
         if not slots.acquire(blocking=False):
+            with contextlib.suppress(OSError):
+                request.settimeout(1.0)
+                request.sendall(_BUSY)
             self.shutdown_request(request)
+            self.RequestHandlerClass.inbox._busy()  # type: ignore[attr-defined]
             return
         super().process_request(request, client_address)
 
@@ -153,6 +196,15 @@ class _Server(ThreadingHTTPServer):
             super().process_request_thread(request, client_address)
         finally:
             self.RequestHandlerClass.slots.release()  # type: ignore[attr-defined]
+
+
+def media_type(header: str | None) -> str:
+    """The media type of a Content-Type header as the log keeps it: type/subtype in lower case,
+    parameters dropped; anything else (no slash, stray characters) is application/octet-stream."""
+    if header is None:
+        return OCTET_STREAM
+    text = header.split(";", 1)[0].strip().lower()
+    return text if "/" in text and is_media_type(text) else OCTET_STREAM
 
 
 def _handler_class(inbox: Inbox) -> type[BaseHTTPRequestHandler]:
@@ -204,11 +256,20 @@ class _Handler(BaseHTTPRequestHandler):
         if len(body) < length:
             self.close_connection = True  # the peer went away mid-body: nothing to record
             return
+        arrived, at = datetime.now().astimezone(), time.monotonic()
         headers = {name.lower(): value[:HEADER_MAX_CHARS] for name, value in self.headers.items()
                    if name.lower() in ("content-type", "reply-to")}
-        media = headers.get("content-type", "application/octet-stream").split(";")[0].strip().lower()
         path = self.path[:HEADER_MAX_CHARS]
-        route.receive(Delivery(body, media or "application/octet-stream", headers, path))
+        delivery = Delivery(body, media_type(headers.get("content-type")), headers, path, arrived, at)
+        try:
+            route.receive(delivery)
+        except Exception as exc:  # whatever broke, the peer is told and the log says so
+            reason = exc.message if isinstance(exc, ConformanceError) else type(exc).__name__
+            # When the log itself is what broke, the note fails too: the 500 still goes out.
+            with contextlib.suppress(Exception):
+                route.on_limit(f"a message could not be recorded ({reason[:200]}): answered 500")
+            self._answer(500, close=True)
+            return
         self._answer(202)
 
     def do_GET(self) -> None:

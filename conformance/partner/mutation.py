@@ -2,24 +2,27 @@
 
 The generator of the generation layer (`conform examples --violate REQ`) makes mutants that fail
 exactly one named requirement; the partner asks it for one per MUST requirement of the message
-type, in the bundle's order, and keeps the first whose identity fields (message id, conversation
-id, in-reply-to) and kind still read as they did, so that the system under test can tell what it
-is answering. Where the generator finds none, small breakages of our own are tried: a non-identity
-exposed field emptied or set to a value no code list has, then an undeclared element or member at
-the root. Every candidate is judged: a mutant is one that fails a MUST requirement, by
-construction, never by assumption.
+type and keeps the first whose identity fields (message id, conversation id, in-reply-to) and kind
+still read as they did, so that the system under test can tell what it is answering. Requirements
+whose checks aim at those fields (a message id that must be a UUID) are asked last: a mutant of
+theirs breaks the very ids the answer must name. The whole search has one budget (`seconds`, the
+run's --timeout), shared by every call to the generator. Where the generator finds none in time,
+small breakages of our own are tried: a non-identity exposed field emptied or set to a value no
+code list has, then an undeclared element or member at the root. Every candidate is judged: a
+mutant is one that fails a MUST requirement, by construction, never by assumption.
 """
 
 from __future__ import annotations
 
-import importlib
 import json
+import time
 from collections.abc import Callable, Iterator, Mapping
 
 from lxml import etree
 
 from conformance.core.errors import ConformanceError
 from conformance.core.findings import Level
+from conformance.generation import mutant
 from conformance.partner.composer import Composer, Outgoing
 from conformance.partner.filling import fill
 from conformance.standard.model import Syntax
@@ -30,17 +33,21 @@ from conformance.validation.documents.xmldoc import parse_xml
 # Reads the exposed fields of a body (None: unreadable), as the driver classifies messages.
 FieldReader = Callable[[bytes], Mapping[str, str | None] | None]
 _SEED = 11
+# The least one call to the generator is given: below it, the search is not worth starting.
+_MIN_CALL_SECONDS = 0.05
 
 
-def invalid_variant(composer: Composer, valid: Outgoing, read: FieldReader) -> tuple[bytes, str] | None:
+def invalid_variant(composer: Composer, valid: Outgoing, read: FieldReader, *,
+                    seconds: float) -> tuple[bytes, str] | None:
     """A mutant of `valid` that fails a MUST requirement and keeps its identity and kind, with the
-    requirements it fails (comma-separated); None when none could be made."""
+    requirements it fails (comma-separated); None when none could be made. The generator's search
+    takes at most `seconds` in all."""
     conversation = composer.roles.conversation
     keep = [*conversation.identity.values(), composer.roles.message(valid.kind).match.field]
     expected = read(valid.body)
     if expected is None:
         return None
-    for candidate in _candidates(composer, valid, keep):
+    for candidate in _candidates(composer, valid, keep, time.monotonic() + seconds):
         failing = composer.failing_musts(candidate)
         if not failing or failing[0].startswith("("):
             continue
@@ -50,8 +57,8 @@ def invalid_variant(composer: Composer, valid: Outgoing, read: FieldReader) -> t
     return None
 
 
-def _candidates(composer: Composer, valid: Outgoing, keep: list[str]) -> Iterator[bytes]:
-    yield from _generated(composer, valid)
+def _candidates(composer: Composer, valid: Outgoing, keep: list[str], deadline: float) -> Iterator[bytes]:
+    yield from _generated(composer, valid, keep, deadline)
     where = f"<mutant of {valid.kind}>"
     for name in composer.paths:
         if name in keep:
@@ -64,22 +71,28 @@ def _candidates(composer: Composer, valid: Outgoing, keep: list[str]) -> Iterato
     yield _undeclared(composer, valid.body)
 
 
-def _generated(composer: Composer, valid: Outgoing) -> Iterator[bytes]:
-    """Mutants from the generation layer, when it is installed (`mutant(standard, type, req, ...)`)."""
-    try:
-        mutant = importlib.import_module("conformance.generation").mutant
-    except (ImportError, AttributeError):
-        return
+def _generated(composer: Composer, valid: Outgoing, keep: list[str], deadline: float) -> Iterator[bytes]:
+    """Mutants from the generation layer, one per MUST requirement of the message type (those aimed
+    at the kept fields last), until `deadline` (time.monotonic())."""
     standard = composer.standard
-    for requirement in standard.requirements.values():
-        if requirement.level is not Level.MUST or not requirement.applies_to(composer.message_type.id):
-            continue
+    message_type = composer.message_type.id
+    kept_paths = {composer.paths[name] for name in keep if name in composer.paths}
+
+    def aims_at_kept(requirement_id: str) -> bool:
+        checks = standard.requirements[requirement_id].checks
+        return any(c.target is not None and c.target in kept_paths for c in checks)
+
+    musts = [r.id for r in standard.requirements.values()
+             if r.level is Level.MUST and r.applies_to(message_type)]
+    for requirement_id in sorted(musts, key=aims_at_kept):  # stable: the bundle's order otherwise
+        left = deadline - time.monotonic()
+        if left < _MIN_CALL_SECONDS:
+            return
         try:
-            body = mutant(standard, composer.message_type.id, requirement.id, seed=_SEED, base=valid.body)
+            body = mutant(standard, message_type, requirement_id, seed=_SEED, base=valid.body, seconds=left)
         except ConformanceError:
             continue
-        if isinstance(body, bytes):
-            yield body
+        yield body
 
 
 def _undeclared(composer: Composer, body: bytes) -> bytes:

@@ -41,10 +41,15 @@ class Probe:
 
 @dataclass(frozen=True, slots=True)
 class Skipped:
-    """A scenario the model gives no way to play: why, in words."""
+    """A scenario the model gives no way to play: why, in words (English, and Chinese)."""
 
     scenario: str
     reason: str
+    reason_zh: str = ""
+
+    def why(self, lang: str) -> str:
+        """The reason in `lang` ("zh" or "en")."""
+        return self.reason_zh if lang == "zh" and self.reason_zh else self.reason
 
 
 class Roles:
@@ -128,7 +133,8 @@ def plan(roles: Roles, scenario: str) -> Probe | Skipped:
             if any(t.message == rule.subject for t in our_steps):
                 return Probe(scenario, message=rule.subject or "", rule=rule.id)
         return Skipped(scenario, "no `invalid` rule judges the system under test on a message "
-                                 f"{roles.ours} sends on the happy path")
+                                 f"{roles.ours} sends on the happy path",
+                       f"没有 `invalid` 规则就 {roles.ours} 在正常流程中发送的报文评判被测系统")
     if scenario == "out-of-order":
         return _out_of_order(roles, path)
     raise UsageError(f"unknown scenario {scenario!r}; scenarios: {', '.join(SCENARIOS)}")
@@ -143,7 +149,8 @@ def _repeat(roles: Roles, scenario: str, our_steps: list[Transition]) -> Probe |
     for kind in on_path:
         if roles.answered_in_business(kind):
             return Probe(scenario, message=kind)
-    return Skipped(scenario, f"nothing {roles.ours} sends on the happy path gets a business reply")
+    return Skipped(scenario, f"nothing {roles.ours} sends on the happy path gets a business reply",
+                   f"{roles.ours} 在正常流程中发送的报文都没有业务答复")
 
 
 def _late(roles: Roles, our_steps: list[Transition]) -> Probe | Skipped:
@@ -154,7 +161,8 @@ def _late(roles: Roles, our_steps: list[Transition]) -> Probe | Skipped:
         if any(t.message == rule.subject for t in our_steps):
             return Probe("late", message=rule.subject or "", wait=deadline.duration, rule=rule.id)
     return Skipped("late", "no `late` rule judges the system under test on a message "
-                           f"{roles.ours} sends on the happy path")
+                           f"{roles.ours} sends on the happy path",
+                   f"没有 `late` 规则就 {roles.ours} 在正常流程中发送的报文评判被测系统")
 
 
 def _out_of_order(roles: Roles, path: tuple[Transition, ...]) -> Probe | Skipped:
@@ -166,7 +174,8 @@ def _out_of_order(roles: Roles, path: tuple[Transition, ...]) -> Probe | Skipped
                      if r.kind is RuleKind.OUT_OF_ORDER and roles.sut in roles.conversation.rule_roles(r.id)),
                     None)
     if any_rule is None:
-        return Skipped("out-of-order", "no `out-of-order` rule judges the system under test")
+        return Skipped("out-of-order", "no `out-of-order` rule judges the system under test",
+                       "没有 `out-of-order` 规则评判被测系统")
     for index, step in enumerate(path):
         if roles.ours not in roles.message(step.message).senders:
             continue
@@ -177,4 +186,5 @@ def _out_of_order(roles: Roles, path: tuple[Transition, ...]) -> Probe | Skipped
         if preferred:
             kind = preferred[0]
             return Probe("out-of-order", message=kind, state=step.source, rule=rule_ids.get(kind, any_rule))
-    return Skipped("out-of-order", f"on the happy path {roles.ours} sends nothing it could send too early")
+    return Skipped("out-of-order", f"on the happy path {roles.ours} sends nothing it could send too early",
+                   f"正常流程中 {roles.ours} 没有可以提前发送的报文")

@@ -19,7 +19,7 @@ from conformance.core.findings import Level, Outcome, Verdict
 from conformance.core.results import PayloadResult
 from conformance.execution.session import ValidationSession
 from conformance.partner.composer import Composer
-from conformance.partner.driver import Context, ScenarioRun, Settings
+from conformance.partner.driver import Context, ScenarioError, ScenarioRun, Settings
 from conformance.partner.inbox import Inbox
 from conformance.partner.outbox import Outbox
 from conformance.partner.plan import SCENARIOS, Probe, Roles, Skipped, plan
@@ -31,12 +31,15 @@ _UNDECIDED = (Outcome.FAILED, Outcome.CANT_TELL)
 
 @dataclass(frozen=True, slots=True)
 class ScenarioReport:
-    """One scenario: skipped (with the reason), or played into `log` and graded as `result`."""
+    """One scenario: skipped (with the reason), or played into `log` and graded as `result`;
+    `error` when a tool or bundle error stopped it (its log is graded all the same)."""
 
     scenario: str
     skipped: str | None = None
     log: Path | None = None
     result: PayloadResult | None = None
+    error: str | None = None
+    skipped_zh: str | None = None
 
     def verdict(self, class_id: str) -> Verdict | None:
         if self.result is None:
@@ -101,7 +104,9 @@ class PartnerSession:
                 needed = probe.wait.total_seconds() * self.settings.time_scale + self.settings.margin
                 if needed > self.settings.timeout:
                     probe = Skipped(name, f"a late {probe.message} waits {needed:g} s, more than --timeout "
-                                          f"{self.settings.timeout:g} s (use --time-scale)")
+                                          f"{self.settings.timeout:g} s (use --time-scale)",
+                                    f"迟到的 {probe.message} 需等待 {needed:g} 秒，超过 --timeout "
+                                    f"{self.settings.timeout:g} 秒（请使用 --time-scale）")
             planned.append(probe)
         return planned
 
@@ -110,11 +115,17 @@ class PartnerSession:
         reports: list[ScenarioReport] = []
         for probe in self.plan(list(scenarios)):
             if isinstance(probe, Skipped):
-                reports.append(ScenarioReport(probe.scenario, skipped=probe.reason))
+                reports.append(ScenarioReport(probe.scenario, skipped=probe.reason,
+                                              skipped_zh=probe.reason_zh or None))
                 continue
             folder = out / EXCHANGES_DIR / probe.scenario
-            log = ScenarioRun(self.context, probe, folder).run()
-            reports.append(ScenarioReport(probe.scenario, log=log.root,
+            error = None
+            try:
+                log = ScenarioRun(self.context, probe, folder).run()
+            except ScenarioError as exc:
+                # One scenario's failure is not the run's: the others are still played.
+                log, error = exc.log, str(exc.cause)
+            reports.append(ScenarioReport(probe.scenario, log=log.root, error=error,
                                           result=self.validation.validate_path(folder)))
         return reports
 
@@ -142,7 +153,8 @@ class PartnerSession:
 
 def overall(reports: Sequence[ScenarioReport], class_id: str | None) -> Verdict:
     """The run's verdict: not conformant when a MUST requirement of the class failed in any
-    scenario, an error when a log could not be judged (or nothing was played), else conformant."""
+    scenario, an error when a log could not be judged or a scenario was stopped by an error of the
+    tool (or nothing was played), else conformant."""
     played = [r for r in reports if r.result is not None]
     if not played:
         return Verdict.ERROR
@@ -150,6 +162,6 @@ def overall(reports: Sequence[ScenarioReport], class_id: str | None) -> Verdict:
                 for r in played if r.result is not None]
     if Verdict.NOT_CONFORMANT in verdicts:
         return Verdict.NOT_CONFORMANT
-    if Verdict.ERROR in verdicts:
+    if Verdict.ERROR in verdicts or any(r.error for r in reports):
         return Verdict.ERROR
     return Verdict.CONFORMANT

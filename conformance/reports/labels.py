@@ -85,6 +85,23 @@ LABELS: dict[str, Text] = {
     "verify-with": Text(zh="验证命令：{command}", en="verify with: {command}"),
     "interrupted": Text(zh="conform：已中断：{folder} 保持上次运行的结果",
                         en="conform: interrupted: {folder} is left as the previous run left it"),
+    # `conform partner` (the tool playing the other role of a conversation, live)
+    "partner-playing": Text(zh="conform：本工具扮演 {ours}（收件地址 {inbox}），"
+                               "被测系统 {sut} 位于 {endpoint}",
+                            en="conform: playing {ours} at {inbox} against {sut} at {endpoint}"),
+    "partner-head": Text(zh="{standard} {conversation}：本工具扮演 {played}，按类别 {klass} 评判 {sut}",
+                         en="{standard} {conversation}: the tool played {played}, judging {sut} against "
+                            "class {klass}"),
+    "partner-skipped": Text(zh="  {name}：已跳过：{reason}", en="  {name}: skipped: {reason}"),
+    "partner-played": Text(zh="  {name}：{verdict}（日志 {log}）", en="  {name}: {verdict} (log {log})"),
+    "partner-failure": Text(zh="    {id} {level} {outcome}{where}：{message}",
+                            en="    {id} {level} {outcome}{where}: {message}"),
+    "partner-event": Text(zh="（事件 {event}）", en=" (event {event})"),
+    "partner-processing-error": Text(zh="    处理错误：{message}", en="    processing error: {message}"),
+    "partner-stopped": Text(zh="    本场景因工具或标准包的错误中止：{message}",
+                            en="    stopped by an error of the tool or the bundle: {message}"),
+    "partner-verdict": Text(zh="结论：{verdict}（日志与 {summary} 位于 {folder}）",
+                            en="verdict: {verdict} (logs and {summary} in {folder})"),
 }
 
 _LEVELS = {Level.MUST: Text(zh="必须", en="MUST"), Level.SHOULD: Text(zh="应当", en="SHOULD"),

@@ -9,6 +9,7 @@ are one per requirement (see ARCHITECTURE.md, "Item granularity").
 
 from __future__ import annotations
 
+import argparse
 import json
 import tempfile
 import warnings
@@ -84,8 +85,19 @@ def pytest_addoption(parser: pytest.Parser) -> None:
                     help="Live: where to ask the system under test to open the conversation.")
     group.addoption("--conformance-time-scale", type=float, default=1.0, metavar="F",
                     help="Live: multiply the standard's deadlines by F (e.g. 0.01 in a test environment).")
-    group.addoption("--conformance-scenario", action="append", default=[], metavar="NAME",
+    from conformance.runs.live import DEFAULT_LIVE_TIMEOUT, SCENARIO_NAMES
+
+    group.addoption("--conformance-scenario", action="append", default=[], choices=SCENARIO_NAMES,
                     help="Live: scenario to play (repeatable; default: all).")
+    group.addoption("--conformance-listen", default="127.0.0.1:0", metavar="HOST:PORT",
+                    help="Live: where the tool's own inbox listens (default 127.0.0.1:0, any free port); "
+                         "the address the system under test is told to reply to.")
+    group.addoption("--conformance-live-timeout", type=float, default=DEFAULT_LIVE_TIMEOUT,
+                    metavar="SECONDS",
+                    help="Live: the longest any one wait of the partner lasts, whatever the deadline "
+                         f"(default {DEFAULT_LIVE_TIMEOUT:g}).")
+    # Internal (`conform run`): {"play": "--play", ...}, how the user's command spells the live options.
+    group.addoption("--conformance-live-names", default=None, help=argparse.SUPPRESS)
 
 
 def pytest_configure(config: pytest.Config) -> None:
@@ -136,6 +148,9 @@ class ConformanceRun:
                 from conformance.records.record import RunRecord
 
                 self.record = RunRecord.from_document(json.loads(path.read_text(encoding="utf-8")))
+            elif self.config.option.collectonly and self.config.getoption("conformance_endpoint"):
+                # Listing the tests must not play every scenario against a live system.
+                return
             else:
                 self.record = self._execute()
         except ConformanceError as exc:
@@ -171,13 +186,10 @@ class ConformanceRun:
             self._tmp = tempfile.TemporaryDirectory(prefix="conformance-")
             folder = Path(self._tmp.name)
         specs = list(opt("conformance_payloads"))
+        live_logs: list[Path] = []
         if opt("conformance_endpoint"):
-            from conformance.runs.live import LiveOptions, record_live
-
-            live = LiveOptions(opt("conformance_endpoint"), opt("conformance_play"),
-                               opt("conformance_conversation"), opt("conformance_trigger"),
-                               opt("conformance_time_scale"), scenarios=opt("conformance_scenario"))
-            specs += [str(log) for log in record_live(standard, live, class_id, folder)]
+            live_logs = self._record_live(standard, class_id, folder)
+            specs += [str(log) for log in live_logs]
         payloads = bind_payloads(specs)
         from conformance.records.record import Subject
 
@@ -188,9 +200,42 @@ class ConformanceRun:
                                                          opt("conformance_max_memory")),
                                on_event=lambda event: self.config.hook.pytest_conformance_event(
                                    event=event, config=self.config))
+        if live_logs:
+            record = _live_names(record, folder, opt("conformance_report_shown_as"))
         # The canonical results first (xdist workers read them); the other reports at the end.
         self.results_path = write_reports(record, folder, formats=("json",))["json"]
         return record
+
+    def _record_live(self, standard: Any, class_id: str | None, folder: Path) -> list[Path]:
+        """Play the live scenarios (`--conformance-endpoint`); the exchange logs recorded."""
+        import sys
+
+        from conformance.core.printable import terminal
+        from conformance.runs.live import LiveOptions, listen_address, record_live
+
+        opt = self.config.getoption
+        # `conform run` passes its own spelling of the options, so that errors name what was typed.
+        try:
+            names = json.loads(opt("conformance_live_names") or "{}")
+        except ValueError:
+            names = {}
+        names = {k: v for k, v in names.items() if isinstance(v, str)} if isinstance(names, dict) else {}
+        try:
+            listen = listen_address(opt("conformance_listen"))
+        except ValueError as exc:
+            raise ConformanceError(f"{names.get('listen', '--conformance-listen')}: {exc}") from None
+        live = LiveOptions(opt("conformance_endpoint"), opt("conformance_play"),
+                           opt("conformance_conversation"), opt("conformance_trigger"),
+                           opt("conformance_time_scale"), timeout=opt("conformance_live_timeout"),
+                           scenarios=opt("conformance_scenario"), listen=listen, names=names)
+
+        def announce(text: str) -> None:
+            # Before the suite runs, on standard error: pytest's capture is not on yet, and a tester
+            # whose lead system waits for its partner's inbox URL must see it now.
+            sys.stderr.write(terminal(f"conformance: {text}") + "\n")
+            sys.stderr.flush()
+
+        return record_live(standard, live, class_id, folder, announce=announce)
 
     @pytest.hookimpl(optionalhook=True)
     def pytest_configure_node(self, node: Any) -> None:
@@ -243,6 +288,24 @@ class ConformanceRun:
                                                    RequirementFailed | RequirementUndecided):
             # The requirement's own report replaces the Python traceback.
             report.longrepr = str(call.excinfo.value)
+
+
+def _live_names(record: RunRecord, folder: Path, shown_as: str | None) -> RunRecord:
+    """The record with each live log named where it will be: under the folder the report folder
+    becomes (`--conformance-report-shown-as`: `conform run` writes into a staging folder), else as
+    it is. A log recorded elsewhere (a payload given by name) keeps its name."""
+    if not shown_as:
+        return record
+    import dataclasses
+
+    def shown(name: str) -> str:
+        try:
+            return str(Path(shown_as) / Path(name).relative_to(folder))
+        except ValueError:
+            return name
+
+    payloads = tuple(dataclasses.replace(p, name=shown(p.name)) for p in record.payloads)
+    return dataclasses.replace(record, payloads=payloads)
 
 
 def _load_standard(suite: Any, standards_path: list[str]) -> Any:

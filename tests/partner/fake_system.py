@@ -77,6 +77,7 @@ class FakeSystem:
         self.received: list[Mapping[str, str | None]] = []
         self.flooded = 0
         self._acks: dict[str, bytes] = {}
+        self._acks_lock = threading.Lock()  # two copies at once (the duplicate probe): one acts
         self._threads: list[threading.Thread] = []
         fake = self
 
@@ -152,7 +153,7 @@ class FakeSystem:
     def _open(self, partner: str, case: str) -> None:
         """The lead opens a conversation with the partner (after POST /start)."""
         request = self.composer.compose("opinion-request", conversation_id=str(uuid.uuid4()), request=None,
-                                        created=datetime.now().astimezone())
+                                        created=datetime.now().astimezone(), extra={"case-id": case})
         self._post(partner, request.body)
         self.opened_case = case
 
@@ -178,10 +179,14 @@ class FakeSystem:
             self._post(reply_to, self._reply("receipt-ack", other))
             return
         message_id = str(fields["message-id"])
-        if message_id in self._acks:  # a duplicate: the same signal again, nothing else
-            self._post(reply_to, self._acks[message_id])
+        with self._acks_lock:
+            seen = self._acks.get(message_id)
+            if seen is None:
+                self._acks[message_id] = self._reply("receipt-ack", fields)
+        if seen is not None:  # a duplicate: the same signal again, nothing else
+            self._post(reply_to, seen)
             return
-        ack = self._acks[message_id] = self._reply("receipt-ack", fields)
+        ack = self._acks[message_id]
         if behaviour == "flood":
             for _ in range(FLOOD):
                 self._post(reply_to, ack)

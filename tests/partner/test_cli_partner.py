@@ -58,6 +58,19 @@ def test_a_failing_system_exits_1_and_the_text_names_the_requirement_and_event(t
     assert "verdict: not-conformant" in result.stdout
 
 
+def test_a_system_closing_the_connection_fails_the_delivery_requirement_at_the_note(tmp_path: Path) -> None:
+    with fake_system(approval(), "close") as system:
+        result = conform_partner("--play", "lead", "--endpoint", system.url, "--scenario", "happy-path",
+                                 "--time-scale", "0.001", "--timeout", "1", "--settle", "0",
+                                 "--out", tmp_path / "run", "--ci")
+    assert result.exit_code == 1, result.output
+    [scenario] = json.loads(result.stdout)["scenarios"]
+    assert scenario["verdict"] == "not-conformant"
+    delivery = [f for f in scenario["failing"] if f["requirement"] == "APR-117"]
+    assert [(f["outcome"], f["level"], f["event"]) for f in delivery] == [("failed", "MUST", 3)]
+    assert "closed the connection" in delivery[0]["message"]["en"]
+
+
 def test_the_conformant_reference_system_gets_exit_0_in_ci(tmp_path: Path) -> None:
     with start_reference_system("lead", time_scale=0.002) as system:
         assert system.trigger is not None
@@ -72,6 +85,11 @@ def test_the_conformant_reference_system_gets_exit_0_in_ci(tmp_path: Path) -> No
 
 @pytest.mark.parametrize(("args", "says"), [
     (("--play", "lead", "--endpoint", "ftp://x/inbox"), "is not an http:// or https:// URL"),
+    (("--play", "lead", "--endpoint", "http://xn--/inbox"), "is not a URL a request can go to"),
+    (("--play", "lead", "--endpoint", "http://[::1/inbox"), "is not a URL"),
+    (("--play", "lead", "--endpoint", "http://127.0.0.1:9/inbox", "--trigger", "http://a b/"),
+     "is not a URL"),
+    (("--play", "lead", "--endpoint", "http://127.0.0.1:9/inbox", "--max-requests", "10000"), "10000"),
     (("--play", "lead", "--endpoint", "http://127.0.0.1:9/inbox", "--listen", "nowhere"), "is not HOST:PORT"),
     (("--play", "judge", "--endpoint", "http://127.0.0.1:9/inbox"), "--play 'judge'"),
     (("--play", "lead", "--endpoint", "http://127.0.0.1:9/inbox", "--scenario", "chaos"), "chaos"),
@@ -92,5 +110,6 @@ def test_a_standard_without_conversations_is_a_usage_error(tmp_path: Path) -> No
 
 
 def test_exit_codes_follow_the_run_verdict() -> None:
-    assert [_exit_code(v) for v in (Verdict.CONFORMANT, Verdict.NOT_CONFORMANT, Verdict.ERROR)] == [0, 1, 3]
+    # A processing error exits 1, as in `conform validate` and `conform run`: never 0, never usage (2).
+    assert [_exit_code(v) for v in (Verdict.CONFORMANT, Verdict.NOT_CONFORMANT, Verdict.ERROR)] == [0, 1, 1]
     assert overall([], "lead") is Verdict.ERROR  # nothing played: never a pass

@@ -3,8 +3,8 @@
 from __future__ import annotations
 
 import dataclasses
-import importlib
 import threading
+import time
 import uuid
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -15,6 +15,7 @@ import pytest
 from conformance.conversations.fields import compile_bindings
 from conformance.core.errors import SpecError
 from conformance.core.findings import Outcome
+from conformance.generation import NoMutantFound
 from conformance.partner import mutation
 from conformance.partner.composer import Composer, ReplyRefused
 from conformance.partner.plan import Roles
@@ -113,19 +114,11 @@ def _fields(body: bytes) -> dict[str, str | None] | None:
 
 
 @pytest.mark.parametrize("generator", [True, False], ids=["generation-layer", "own-breakage"])
-def test_an_invalid_variant_fails_a_must_requirement_and_keeps_its_identity(
-        generator: bool, monkeypatch: pytest.MonkeyPatch) -> None:
-    if not generator:
-        real = importlib.import_module
-
-        def without_generation(name: str, *args: Any) -> Any:
-            if name == "conformance.generation":
-                raise ImportError(name)
-            return real(name, *args)
-        monkeypatch.setattr(mutation.importlib, "import_module", without_generation)
+def test_an_invalid_variant_fails_a_must_requirement_and_keeps_its_identity(generator: bool) -> None:
     making = composer("lead")
     valid = making.compose("opinion-request", conversation_id=CONVERSATION, request=None, created=NOW)
-    made = mutation.invalid_variant(making, valid, _fields)
+    # No time for the generator: the partner's own breakages.
+    made = mutation.invalid_variant(making, valid, _fields, seconds=30.0 if generator else 0.0)
     assert made is not None
     body, failing = made
     judged = judge().judge(Payload("mutant", body))
@@ -135,3 +128,30 @@ def test_an_invalid_variant_fails_a_must_requirement_and_keeps_its_identity(
     fields = read(body)
     assert fields["message-id"] == valid.message_id and fields["kind"] == "opinion-request"
     assert fields["conversation-id"] == CONVERSATION
+
+
+def test_the_mutant_search_keeps_one_budget_and_asks_for_id_breaking_requirements_last(
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    asked: list[tuple[str, float]] = []
+
+    def slow(standard: Any, message_type: str, requirement: str, **options: Any) -> bytes:
+        asked.append((requirement, options["seconds"]))
+        time.sleep(0.2)  # a search that finds nothing in its time
+        raise NoMutantFound("none")
+    monkeypatch.setattr(mutation, "mutant", slow)
+    making = composer("lead")
+    valid = making.compose("opinion-request", conversation_id=CONVERSATION, request=None, created=NOW)
+    start = time.monotonic()
+    made = mutation.invalid_variant(making, valid, _fields, seconds=0.5)
+    assert time.monotonic() - start < 5  # the whole search, not 0.5 s per requirement
+    assert made is not None  # the partner's own breakages still come
+    assert 1 <= len(asked) <= 3 and all(seconds <= 0.5 for _, seconds in asked)
+    # Every requirement asked for, once there is time for all: the ones aiming at ids come last.
+    asked.clear()
+    monkeypatch.setattr(mutation, "mutant", lambda *a, **k: asked.append((a[2], 0.0)) or b"")
+    mutation.invalid_variant(making, valid, lambda body: None if body == b"" else _fields(body), seconds=30)
+    order = [rid for rid, _ in asked]
+    assert {"APR-002", "APR-003"} <= set(order)
+    ids_at = [order.index(r) for r in ("APR-002", "APR-003")]
+    others = [i for i, r in enumerate(order) if r not in ("APR-002", "APR-003", "APR-004", "APR-008")]
+    assert others and max(others) < min(ids_at)

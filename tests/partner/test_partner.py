@@ -3,6 +3,7 @@ records, how it grades, and that a hostile system gives a clear finding, never a
 
 from __future__ import annotations
 
+import re
 import threading
 import time
 from collections.abc import Callable
@@ -85,6 +86,26 @@ def notes(log: ExchangeLog, kind: NoteKind) -> list[str]:
     return [e.text or "" for e in log.events if e.note is kind]
 
 
+def note_events(log: ExchangeLog, kind: NoteKind) -> list[int]:
+    return [e.seq for e in log.events if e.note is kind]
+
+
+def failed_at(report: ScenarioReport, requirement: str) -> list[int | None]:
+    """The events the failed findings of `requirement` name."""
+    assert report.result is not None
+    return [f.location.event if f.location else None for f in report.result.failures()
+            if f.requirement_id == requirement and f.outcome is Outcome.FAILED]
+
+
+class Answering500(FakeSystem):
+    """A system whose inbox (and trigger) answers every request with HTTP 500."""
+
+    def answer(self, handler: Any, body: bytes) -> None:
+        handler.send_response(500)
+        handler.send_header("Content-Length", "0")
+        handler.end_headers()
+
+
 # --- the happy path -----------------------------------------------------------------------------
 
 def test_happy_path_is_recorded_in_order_and_graded_conformant(tmp_path: Path) -> None:
@@ -120,8 +141,8 @@ def test_the_system_under_test_opens_after_the_trigger(tmp_path: Path) -> None:
                                         ("sent", "acceptance"), ("sent", "opinion"),
                                         ("received", "result-notice")]
     assert report.verdict("lead") is Verdict.CONFORMANT, report.result and report.result.failures()
-    # The trigger asked for the case of the opening message's example.
-    assert system.opened_case == "BJ-DC-2026-SP-000123"
+    # The trigger asked for a fresh case: the example's case id with a unique suffix (still valid).
+    assert re.fullmatch(r"BJ-DC-2026-SP-000123-[0-9A-F]{12}", system.opened_case)
 
 
 def test_without_a_trigger_the_partner_announces_its_inbox_and_waits(tmp_path: Path) -> None:
@@ -250,7 +271,9 @@ def test_a_system_answering_ten_thousand_times_is_cut_off(tmp_path: Path) -> Non
     assert len(received) <= 100
     assert len(notes(log, NoteKind.LIMIT)) == 1
     assert "answered 429 and not recorded" in notes(log, NoteKind.LIMIT)[0]
-    assert report.verdict("co-approver") is not Verdict.CONFORMANT
+    # The flood is a finding at the limit note: the co-approver sent more than the bounds allow.
+    assert failed_at(report, "APR-117") == note_events(log, NoteKind.LIMIT)
+    assert report.verdict("co-approver") is Verdict.NOT_CONFORMANT
 
 
 def test_a_closed_connection_is_a_note_and_a_failure(tmp_path: Path) -> None:
@@ -258,7 +281,42 @@ def test_a_closed_connection_is_a_note_and_a_failure(tmp_path: Path) -> None:
         _, [report] = play(system, tmp_path)
     log = log_of(report)
     assert any("closed the connection" in t for t in notes(log, NoteKind.CONNECTION_CLOSED))
-    assert report.verdict("co-approver") is not Verdict.CONFORMANT
+    assert failed_at(report, "APR-117") == note_events(log, NoteKind.CONNECTION_CLOSED) == [3]
+    assert report.result is not None
+    (finding,) = [f for f in report.result.failures() if f.requirement_id == "APR-117"]
+    assert "co-approver closed the connection instead of answering a delivery" in finding.message.en
+    assert "未应答投递即关闭了连接" in finding.message.zh
+    assert report.verdict("co-approver") is Verdict.NOT_CONFORMANT
+
+
+def test_a_system_answering_500_is_a_note_and_a_failure_at_it(tmp_path: Path) -> None:
+    system = Answering500(approval())
+    try:
+        _, [report] = play(system, tmp_path)
+    finally:
+        system.close()
+    log = log_of(report)
+    assert messages(log) == [("sent", "opinion-request")]
+    assert failed_at(report, "APR-117") == note_events(log, NoteKind.HTTP_STATUS) == [3]
+    assert report.result is not None
+    (finding,) = [f for f in report.result.failures() if f.requirement_id == "APR-117"]
+    assert "HTTP 500" in finding.message.en and "HTTP 500" in finding.message.zh
+    assert report.verdict("co-approver") is Verdict.NOT_CONFORMANT
+
+
+def test_a_trigger_answered_500_is_no_delivery_failure(tmp_path: Path) -> None:
+    """The tester's trigger is not a message of the conversation: the lead cannot be judged."""
+    system = Answering500(approval(), role="lead")
+    try:
+        _, [report] = play(system, tmp_path, role="co-approver", trigger=system.trigger)
+    finally:
+        system.close()
+    log = log_of(report)
+    assert any(t.startswith("trigger: ") for t in notes(log, NoteKind.HTTP_STATUS))
+    assert report.result is not None
+    assert report.result.outcomes["APR-117"] is Outcome.INAPPLICABLE
+    assert report.result.outcomes["APR-101"] is Outcome.CANT_TELL
+    assert report.verdict("lead") is not Verdict.CONFORMANT
 
 
 def test_a_system_that_hangs_on_the_delivery_is_a_timeout(tmp_path: Path) -> None:
@@ -266,6 +324,8 @@ def test_a_system_that_hangs_on_the_delivery_is_a_timeout(tmp_path: Path) -> Non
         _, [report] = play(system, tmp_path, timeout=0.5)
     log = log_of(report)
     assert any("no answer from" in t for t in notes(log, NoteKind.TIMEOUT))
+    # A timeout is no delivery failure: the within rules judge the replies that did not come.
+    assert failed_at(report, "APR-117") == []
     assert report.verdict("co-approver") is not Verdict.CONFORMANT
 
 
@@ -275,7 +335,10 @@ def test_a_system_refusing_connections_is_a_refused_note(tmp_path: Path) -> None
     closed = FakeSystem.__new__(FakeSystem)
     closed.url = url  # the fake's port, now closed
     _, [report] = play(closed, tmp_path)
-    assert notes(log_of(report), NoteKind.REFUSED)
+    log = log_of(report)
+    assert notes(log, NoteKind.REFUSED)
+    assert failed_at(report, "APR-117") == note_events(log, NoteKind.REFUSED) == [3]
+    assert report.verdict("co-approver") is Verdict.NOT_CONFORMANT
 
 
 def test_messages_of_another_conversation_are_notes_never_judged(tmp_path: Path) -> None:
@@ -285,6 +348,8 @@ def test_messages_of_another_conversation_are_notes_never_judged(tmp_path: Path)
     assert messages(log) == [("sent", "opinion-request")]
     assert any("not one of this run" in t for t in notes(log, NoteKind.LIMIT))
     assert report.result is not None and report.result.outcomes["APR-109"] is Outcome.FAILED
+    # The foreign message was taken (202) and set aside: no bound was exceeded.
+    assert report.result.outcomes["APR-117"] is Outcome.PASSED
 
 
 def test_each_scenario_gets_its_own_log_and_conversation(tmp_path: Path) -> None:

@@ -53,6 +53,31 @@ def test_the_conformant_reference_system_passes_every_scenario(system_role: str,
     assert [r.scenario for r in reports] == list(SCENARIOS)
     assert failing(reports) == {name: set() for name in SCENARIOS}
     assert overall(reports, class_id) is Verdict.CONFORMANT
+    # Every scenario delivers to the system, which takes every delivery (the HTTP binding).
+    assert {r.scenario: r.result and r.result.outcomes["APR-117"].value for r in reports} == {
+        name: "passed" for name in SCENARIOS}
+    # Nothing failed is not enough: each probe exercised the rule it is there for (passed, never
+    # inapplicable because the probe did not happen).
+    exercised = probe_requirements(OTHER[system_role])
+    assert set(exercised) == set(SCENARIOS) - {"happy-path"}
+    assert {r.scenario: r.result.outcomes[exercised[r.scenario]].value for r in reports
+            if r.result is not None and r.scenario in exercised} == {name: "passed" for name in exercised}
+
+
+def probe_requirements(play: str) -> dict[str, str]:
+    """Scenario -> the requirement whose conversation rule the scenario's probe exercises."""
+    from conformance.partner.plan import Probe, Roles, plan
+
+    standard = approval()
+    roles = Roles(standard.conversations["parallel-approval"], play)
+    by_rule = {check.rule: requirement.id for requirement in standard.requirements.values()
+               for check in requirement.conversation_checks}
+    out = {}
+    for scenario in SCENARIOS:
+        probe = plan(roles, scenario)
+        if isinstance(probe, Probe) and probe.rule is not None:
+            out[scenario] = by_rule[probe.rule]
+    return out
 
 
 # Each fault and the requirements it breaks, in the scenarios that show it. Some faults break more

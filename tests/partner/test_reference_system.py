@@ -550,3 +550,41 @@ def test_fault_must_fit_the_role() -> None:
     assert done.returncode == 2
     assert "no fault 'late-ack' for lead" in done.stderr
     assert done.stdout == ""
+
+
+@pytest.mark.parametrize("length", ["\u00b2", "9" * 5000, "-1", "+5"])
+def test_a_hostile_content_length_is_400_never_a_traceback(co_approver: ReferenceSystem, length: str) -> None:
+    host, port = co_approver.inbox.split("//", 1)[1].split("/", 1)[0].rsplit(":", 1)
+    with socket.create_connection((host, int(port)), timeout=WAIT) as connection:
+        # The header is Latin-1 on the wire, as http.server reads it ('²' is a digit to isdigit()).
+        head = f"POST /inbox HTTP/1.1\r\nHost: x\r\nContent-Length: {length}\r\n\r\n"
+        connection.sendall(head.encode("latin-1"))
+        assert connection.recv(4096).split()[1] == b"400"
+    assert "Traceback" not in co_approver.log()
+
+
+def test_a_full_department_forgets_the_conversation_idle_the_longest(monkeypatch: pytest.MonkeyPatch) -> None:
+    """No conversation stays for ever: past MAX_CASES the least recently used open one goes, so cases
+    answered with an error signal (never final) cannot lock every new conversation out."""
+    monkeypatch.syspath_prepend(str(REFERENCE_SYSTEM.parent))
+    department_module = importlib.import_module("department")
+    approval_module = importlib.import_module("approval")
+    outbox_module = importlib.import_module("outbox")
+    monkeypatch.setattr(department_module, "MAX_CASES", 3)
+    outbox = outbox_module.Outbox()
+    department = department_module.Department(approval_module.Approval(), outbox, role="co-approver",
+                                              inbox="http://127.0.0.1:9/inbox")
+    try:
+        message = approval_module.Message("opinion-request", XML, {"case-id": "C-1"}, ())
+        ids = [f"conversation-{n}" for n in range(5)]
+        for conversation_id in ids[:3]:  # open, never final (as after an E-INVALID answer)
+            assert department._case_for(conversation_id, message) is not None
+        department._case_for(ids[0], message)  # used again: now the most recent
+        assert department._case_for(ids[3], message) is not None  # room made: ids[1] forgotten
+        assert list(department._cases) == [ids[2], ids[0], ids[3]]
+        department._cases[ids[0]].state = "notified"  # a final one goes first
+        assert department._case_for(ids[4], message) is not None
+        assert list(department._cases) == [ids[2], ids[3], ids[4]]
+    finally:
+        department.stop()
+        outbox.close()
