@@ -12,7 +12,6 @@ import click
 from conformance.core.errors import ConformanceError, SpecError
 from conformance.core.limits import PAYLOAD_SECONDS, WORKER_MAX_MIB
 from conformance.core.printable import terminal
-from conformance.runs.live import http_url_problem, listen_address
 
 F = TypeVar("F", bound=Callable[..., Any])
 
@@ -89,6 +88,8 @@ def http_url(ctx: click.Context, param: click.Parameter, value: str | None) -> s
     """Click callback: an http(s) URL option, a usage error (exit 2) when it is not one."""
     if value is None or ctx.resilient_parsing:
         return value
+    from conformance.runs.live import http_url_problem  # not at import: `validate` never needs it
+
     problem = http_url_problem(value)
     if problem is not None:
         raise click.BadParameter(problem, ctx=ctx, param=param)
@@ -99,6 +100,8 @@ def listen_option(ctx: click.Context, param: click.Parameter, value: str) -> str
     """Click callback: a `HOST:PORT` listen address (checked, passed on as written)."""
     if not ctx.resilient_parsing:
         try:
+            from conformance.runs.live import listen_address
+
             listen_address(value)
         except ValueError as exc:
             raise click.BadParameter(str(exc), ctx=ctx, param=param) from None

@@ -188,6 +188,8 @@ def run(
             live += ["--conformance-scenario", scenario]
     try:
         loaded = api.load_standard(standard, standards_path=standards_path or None)
+        if endpoint is not None and class_id is None:
+            class_id = _class_of_system_under_test(loaded, play, conversation)
         with run_output(out) as folder:
             outcome = run_suite(
                 loaded,
@@ -232,3 +234,25 @@ def run(
     say(label("verify-with", lang,
               command=f"conform certificate verify {certificate} --issuer-key {public_key}"))
     raise click.exceptions.Exit(EXIT_OK)
+
+
+def _class_of_system_under_test(standard: Any, play: str | None, conversation: str | None) -> str:
+    """Live, with no --class: the class named after the role the system under test plays (the
+    one the tool does not), since one message is no evidence of a role and the default class of a
+    collaboration standard is usually its message class."""
+    conversations = [c for c in standard.conversations.values() if conversation in (None, c.id)]
+    roles = list(conversations[0].roles) if len(conversations) == 1 else []
+    if play is not None and roles and play not in roles:
+        raise UsageError(f"--play {play!r}: conversation {conversations[0].id} has the roles "
+                         f"{', '.join(roles)}")
+    if play is not None and play in roles and len(roles) == 2:
+        sut = next(r for r in roles if r != play)
+        if sut in standard.classes:
+            return str(sut)
+    role_classes = [r for r in roles if r in standard.classes]
+    if len(roles) == 2 and role_classes:
+        raise UsageError(f"name the role of the system under test with --class "
+                         f"({'|'.join(role_classes)}), or the role the tool plays with --play")
+    if standard.default_class is None:
+        raise UsageError("name the conformance class to test with --class")
+    return str(standard.default_class)

@@ -35,7 +35,8 @@ def _run(out: Path, endpoint: str, *extra: str) -> subprocess.CompletedProcess[s
 def test_a_conformant_live_system_gets_a_certificate_naming_each_log(tmp_path: Path) -> None:
     out = tmp_path / "run"
     with start_reference_system("co-approver", time_scale=float(TIME_SCALE)) as system:
-        done = _run(out, system.inbox, "--listen", "127.0.0.1:0", "--live-timeout", "20")
+        # The tool plays the lead: the class judged is the co-approver's.
+        done = _run(out, system.inbox, "--play", "lead", "--listen", "127.0.0.1:0", "--live-timeout", "20")
     assert done.returncode == 0, done.stdout + done.stderr
     # The inbox the system replies to is announced before the first scenario.
     assert "conformance: playing lead at http://127.0.0.1:" in done.stderr
@@ -56,7 +57,7 @@ def test_a_faulty_live_system_fails_the_requirement_it_breaks(tmp_path: Path) ->
     out = tmp_path / "run"
     with start_reference_system("co-approver", fault="no-copy-header",
                                 time_scale=float(TIME_SCALE)) as system:
-        done = _run(out, system.inbox, "--scenario", "happy-path")
+        done = _run(out, system.inbox, "--class", "co-approver", "--scenario", "happy-path")
     assert done.returncode == 1, done.stdout + done.stderr
     results = json.loads((out / "results.json").read_text(encoding="utf-8"))
     failed = sorted(r["id"] for r in results["requirements"] if r["outcome"] == "failed")
@@ -150,3 +151,12 @@ def test_live_options_check_urls_scenarios_and_listen_addresses() -> None:
     for bad in ("nowhere", ":80", "h:99999", "h:\u0661"):
         with pytest.raises(ValueError, match="is not HOST:PORT"):
             listen_address(bad)
+
+
+def test_live_without_a_role_asks_which_role_the_system_plays(tmp_path: Path) -> None:
+    # One message is no evidence of a role, so the standard's default class (message) is not the
+    # class of a live run: the command asks rather than certifying messages only.
+    done = _run(tmp_path / "run", "http://127.0.0.1:9/inbox")
+    assert done.returncode == 2
+    assert "--class (lead|co-approver)" in done.stderr and "--play" in done.stderr
+
