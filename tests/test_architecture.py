@@ -170,8 +170,8 @@ PUBLIC_API: dict[str, list[str]] = {
         "Skipped", "overall", "plan",
     ],
     "conformance.generation": [
-        "Example", "GenerationError", "MAX_COUNT", "NoMutantFound", "example_payload", "mutant", "mutants",
-        "skeleton", "valid_payloads",
+        "Example", "GenerationError", "MAX_COUNT", "Mutator", "NoMutantFound", "example_payload", "mutant",
+        "mutants", "skeleton", "valid_payloads",
     ],
     "conformance.generation.describe": [
         "CHECK_SAMPLES", "CodeListUse", "Field", "FieldCheck", "FieldKind", "Limits",

@@ -10,7 +10,7 @@ from conformance import api
 from conformance.cli.common import EXIT_NOT_CONFORMANT, say, standards_path_option, tool_errors
 from conformance.cli.completion import complete_standard_ref
 from conformance.core.errors import UsageError
-from conformance.standard.model import MessageType, Standard
+from conformance.standard.model import CheckKind, MessageType, Standard
 
 _MAX_COUNT = 1000  # generation.MAX_COUNT, written here so that `--help` does not load the generator
 
@@ -73,6 +73,13 @@ def _message_types(standard: Standard, message_type: str | None,
                    requirement: str | None) -> list[MessageType]:
     if requirement is not None and requirement not in standard.requirements:
         raise UsageError(f"--violate {requirement!r}: {standard.ref} has no such requirement")
+    checks = standard.requirements[requirement].checks if requirement is not None else ()
+    if checks and all(c.kind is CheckKind.CONVERSATION for c in checks):
+        # Whatever -m says: no payload of any message type can fail what a conversation judges.
+        rules = ", ".join(sorted({f"conversation {c.conversation}, rule {c.rule}" for c in checks}))
+        raise UsageError(f"--violate {requirement}: it is judged on exchange logs ({rules}), never on one "
+                         "payload: check a recorded exchange with `conform validate LOG-FOLDER`, or test a "
+                         "live system with `conform partner`")
     if message_type is not None:
         if message_type not in standard.message_types:
             raise UsageError(f"--message-type {message_type!r}: {standard.ref} has the message types "

@@ -107,3 +107,7 @@ class ExchangeLog:
     manifest: LogManifest
     events: tuple[Event, ...]
     content_hash: str  # SHA-256 over manifest, events and bodies: a certificate's evidence
+    # Body name -> the bytes the reader read and hashed, kept while the log's bodies fit a budget
+    # (logfile.BODY_CACHE_MAX_BYTES): the checker judges these very bytes instead of reading and
+    # hashing each file again. A body not held here is read again and its hash checked again.
+    bodies: Mapping[str, bytes] = field(default_factory=dict, repr=False, compare=False)

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import hashlib
 import os
+import re
 import stat
 from collections.abc import Mapping
 from datetime import datetime
@@ -43,11 +44,16 @@ from conformance.core.limits import (
     LOG_EVENTS_MAX_BYTES,
     LOG_MANIFEST_MAX_BYTES,
     LOG_MAX_EVENTS,
+    MIB,
     PAYLOAD_MAX_BYTES,
 )
 from conformance.core.yamlload import quote
 
 __all__ = ["LogWriter", "is_exchange_log", "log_content_hash", "read_log"]
+
+# The bodies of one log kept in memory for the checker (ExchangeLog.bodies): it judges the bytes that
+# were hashed instead of reading and hashing each file again. Past this, bodies are read again.
+BODY_CACHE_MAX_BYTES = 64 * MIB
 
 _MANIFEST = Where(MANIFEST_NAME, MANIFEST_NAME)
 _EVENTS = Where(EVENTS_NAME, EVENTS_NAME)
@@ -56,8 +62,9 @@ _EVENTS = Where(EVENTS_NAME, EVENTS_NAME)
 def is_exchange_log(path: Path) -> bool:
     """Whether `path` is a folder holding an exchange log: exchange.json, or the events.jsonl of a log
     never closed (so that `read_log` reports it incomplete instead of its files being read as payloads)."""
+    # A name inside `path` exists only when `path` is a folder (or a link to one): no is_dir first.
     try:
-        return path.is_dir() and any(os.path.lexists(path / name) for name in (MANIFEST_NAME, EVENTS_NAME))
+        return any(os.path.lexists(os.path.join(path, name)) for name in (MANIFEST_NAME, EVENTS_NAME))
     except OSError:
         return False
 
@@ -77,20 +84,25 @@ def _read(folder: Path, max_events: int) -> ExchangeLog:
         raise PayloadError("is not a folder: an exchange log is a folder holding exchange.json",
                            message_zh="不是文件夹：交换日志是包含 exchange.json 的文件夹",
                            location=str(folder))
-    root = folder.resolve()
+    root = Path(os.path.realpath(folder))  # what Path.resolve does, without its Path objects
     manifest_bytes = _own_file(root, MANIFEST_NAME, LOG_MANIFEST_MAX_BYTES, _MANIFEST)
     manifest = _manifest(parse_strict(manifest_bytes, _MANIFEST))
     events_bytes = _own_file(root, EVENTS_NAME, LOG_EVENTS_MAX_BYTES, _EVENTS)
     hasher = LogHasher()
     hasher.add(MANIFEST_NAME, manifest_bytes)
     hasher.add(EVENTS_NAME, events_bytes)
-    events = _Events(root, manifest, hasher, max_events).read(events_bytes)
-    return ExchangeLog(root=root, manifest=manifest, events=events, content_hash=hasher.digest())
+    reader = _Events(root, manifest, hasher, max_events)
+    events = reader.read(events_bytes)
+    return ExchangeLog(root=root, manifest=manifest, events=events, content_hash=hasher.digest(),
+                       bodies=reader.held)
 
 
 def _own_file(root: Path, name: str, max_bytes: int, where: Where) -> bytes:
     """One of the log's two named files: present, inside the folder, regular, bounded."""
-    path = root / name
+    path = os.path.join(root, name)
+    data = _read_plain(path, max_bytes)
+    if data is not None:
+        return data
     if not os.path.lexists(path):
         if name == MANIFEST_NAME:
             raise where.error("is missing: the log is incomplete (a recorder writes exchange.json last, "
@@ -102,7 +114,37 @@ def _own_file(root: Path, name: str, max_bytes: int, where: Where) -> bytes:
     return _bounded(_inside(root, name, where), max_bytes, where)
 
 
-def _bounded(path: Path, max_bytes: int, where: Where) -> bytes:
+_NOFOLLOW = getattr(os, "O_NOFOLLOW", 0)
+_PLAIN_FLAGS = os.O_RDONLY | _NOFOLLOW | getattr(os, "O_NONBLOCK", 0) | getattr(os, "O_CLOEXEC", 0)
+
+
+def _read_plain(path: str, max_bytes: int) -> bytes | None:
+    """The bytes of `path` when it is a regular file, not a symlink, within `max_bytes`; None for any
+    other case, which `_inside` and `read_bounded` then examine and word.
+
+    Not a symlink, directly in the resolved log folder (or its bodies folder, checked once): then it
+    is inside the log without resolving each part of its path. Four system calls where the careful
+    path makes six or more, which is most of what reading a small log costs.
+    """
+    if not _NOFOLLOW:
+        return None  # no O_NOFOLLOW (Windows): a symlink would be followed unseen
+    try:
+        fd = os.open(path, _PLAIN_FLAGS)  # a symlink fails (ELOOP); a FIFO opens without waiting
+    except OSError:
+        return None
+    try:
+        info = os.fstat(fd)
+        if not stat.S_ISREG(info.st_mode) or info.st_size > max_bytes:
+            return None
+        data = os.read(fd, info.st_size + 1)  # one byte more: a file that grew is left to read_bounded
+        return data if len(data) <= info.st_size else None
+    except OSError:
+        return None
+    finally:
+        os.close(fd)
+
+
+def _bounded(path: Path | str, max_bytes: int, where: Where) -> bytes:
     try:
         return read_bounded(path, max_bytes=max_bytes, error=PayloadError)
     except PayloadError as exc:
@@ -176,8 +218,18 @@ _PATH_REFUSALS = (
 )
 
 
+# What every refusal above lets through, in one match: `bodies/` and a name with no control
+# character, colon, backslash or slash that does not start with a dot (so it is not `..` either).
+_PLAIN_BODY_NAME = re.compile(r"bodies/[^\x00-\x1f\x7f:\\/.][^\x00-\x1f\x7f:\\/]*")
+
+
 def _body_name_problem(name: str) -> tuple[str, str] | None:
     """Why a body path is refused, in both languages; None for `bodies/NAME`."""
+    return None if _PLAIN_BODY_NAME.fullmatch(name) else _body_name_refusal(name)
+
+
+def _body_name_refusal(name: str) -> tuple[str, str] | None:
+    """`_body_name_problem` one refusal at a time: the first that applies is what the error says."""
     for refused, en, zh in _PATH_REFUSALS:
         if refused(name):
             return en, zh
@@ -196,6 +248,7 @@ class _Events:
         self.roles = tuple(p.role for p in manifest.parties)
         self.bodies: dict[str, int] = {}  # body name -> seq of the event that names it
         self.body_bytes = 0
+        self.held: dict[str, bytes] = {}  # the bodies read and hashed, while under BODY_CACHE_MAX_BYTES
         self.bodies_folder_plain: bool | None = None
         self.base = str(root)
 
@@ -295,18 +348,21 @@ class _Events:
                 f"time {shown} is outside the log's recording (exchange.json started to ended)",
                 f"时间 {shown} 不在日志记录期间内（exchange.json 的 started 至 ended）")
 
-    def _plain_body(self, name: str) -> Path | None:
-        """The body's path when neither it nor the bodies folder is a symlink (then it is inside the
-        log: its name is `bodies/NAME`), found with two lstat calls instead of resolving the path."""
+    def _body_bytes(self, name: str, own: Where) -> tuple[Path, bytes]:
+        """The body's path and bytes. When neither the bodies folder (one lstat a log) nor the body is
+        a symlink, it is inside the log (its name is `bodies/NAME`) and read at once; any other case
+        is resolved and read the careful way, which words what is wrong."""
         path = os.path.join(self.base, name)  # strings: Path objects cost more than the reading
-        try:
-            if self.bodies_folder_plain is None:
+        if self.bodies_folder_plain is None:
+            try:
                 self.bodies_folder_plain = stat.S_ISDIR(os.lstat(os.path.join(self.base, BODIES_DIR)).st_mode)
-            if self.bodies_folder_plain and not stat.S_ISLNK(os.lstat(path).st_mode):
-                return Path(path)
-        except OSError:
-            pass  # missing, unreadable: `_inside` says which
-        return None
+            except OSError:
+                self.bodies_folder_plain = False  # missing, unreadable: `_inside` says which
+        data = _read_plain(path, PAYLOAD_MAX_BYTES) if self.bodies_folder_plain else None
+        if data is not None:
+            return Path(path), data
+        resolved = _inside(self.root, name, own)
+        return resolved, _bounded(resolved, PAYLOAD_MAX_BYTES, own)
 
     def _body(self, raw: Mapping[str, Any], seq: int, where: Where) -> Path:
         name: str = raw["body"]
@@ -316,8 +372,7 @@ class _Events:
             raise where.field("body").error(f"{name} is already the body of event {self.bodies[name]}",
                                             f"{name} 已是事件 {self.bodies[name]} 的报文体")
         self.bodies[name] = seq
-        path = self._plain_body(name) or _inside(self.root, name, own)
-        data = _bounded(path, PAYLOAD_MAX_BYTES, own)
+        path, data = self._body_bytes(name, own)
         self.body_bytes += len(data)
         if self.body_bytes > LOG_BODIES_MAX_BYTES:
             raise own.error(f"the log's bodies are over the limit of {LOG_BODIES_MAX_BYTES} bytes together",
@@ -330,6 +385,8 @@ class _Events:
             raise own.error(f"SHA-256 is {actual}, the event says {raw['sha256']}",
                             f"SHA-256 为 {actual}，事件记录为 {raw['sha256']}")
         self.hasher.add(name, data)
+        if self.body_bytes <= BODY_CACHE_MAX_BYTES:
+            self.held[name] = data
         return path
 
 

@@ -1,7 +1,8 @@
 """The form of an exchange log's JSON: strict parsing, the shipped schema, times with a zone.
 
-A log is third-party data. Its JSON goes through the payload parser (`parse_json`: UTF-8 only,
-duplicate keys, NaN and Infinity refused, bounded depth and digits), then the shipped JSON Schema,
+A log is third-party data. Its JSON is read as the payload parser reads it (`parse_json`: UTF-8
+only, duplicate keys, NaN and Infinity refused, bounded depth and digits; a screen passes plainly
+valid lines without its per-call cost and leaves every other one to it), then the shipped JSON Schema,
 screened by jsonschema-rs; pure-Python `jsonschema` is imported only to word the errors of a
 document that fails. Every failure is a `PayloadError` located at the log folder whose message
 names the file and the line or field (`events.jsonl line 7: ...`, `exchange.json field ended: ...`).
@@ -10,6 +11,7 @@ names the file and the line or field (`events.jsonl line 7: ...`, `exchange.json
 from __future__ import annotations
 
 import json
+import math
 import re
 from collections.abc import Mapping
 from dataclasses import dataclass
@@ -22,7 +24,7 @@ from typing import Any
 import jsonschema_rs
 
 from conformance.core.errors import PayloadError
-from conformance.core.limits import QUOTE_MAX_CHARS
+from conformance.core.limits import JSON_MAX_DEPTH, QUOTE_MAX_CHARS
 from conformance.core.yamlload import quote
 from conformance.validation.documents.jsondoc import parse_json
 from conformance.validation.documents.payload import Payload
@@ -53,8 +55,64 @@ def line_of(file: str, number: int) -> Where:
     return Where(f"{file} line {number}", f"{file} 第 {number} 行", number)
 
 
+class _Refused(Exception):
+    """What the screen leaves to the payload parser: it alone words the error."""
+
+
+def _unique_keys(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
+    found = dict(pairs)
+    if len(found) != len(pairs):
+        raise _Refused
+    return found
+
+
+def _no_constant(token: str) -> Any:
+    raise _Refused
+
+
+def _finite(token: str) -> float:
+    number = float(token)
+    if math.isinf(number):
+        raise _Refused
+    return number
+
+
+# One decoder for every line: json.loads with hooks builds a decoder and its scanner per call, and a
+# log is parsed a line at a time. The hooks refuse what the payload parser refuses: a duplicate key,
+# NaN and Infinity, a float beyond binary64.
+_SCREEN = json.JSONDecoder(object_pairs_hook=_unique_keys, parse_constant=_no_constant, parse_float=_finite)
+_SURROGATE_ESCAPE = re.compile(rb"\\u[dD][89a-fA-F]")  # conservative: `\\ud800` (no surrogate) counts too
+
+
+def _screened(data: bytes) -> Any:
+    """The value of `data` when it is plainly valid JSON that `parse_json` accepts as it is; else _Refused.
+
+    Only documents with nothing for the payload parser to word get through: UTF-8 without a BOM
+    (a BOM fails the decoder), no surrogate escape (lone ones are refused there, located), fewer
+    brackets than the depth limit (so neither recursion nor the depth check can come into play),
+    integers `int()` reads (it raises ValueError past 4,300 digits). Its value is then the one
+    `parse_json` returns: the same decoder over the same text with the same hooks' outcome.
+    """
+    if data.count(b"[") + data.count(b"{") > JSON_MAX_DEPTH:
+        raise _Refused
+    if b"\\" in data and _SURROGATE_ESCAPE.search(data):
+        raise _Refused
+    try:
+        return _SCREEN.decode(data.decode("utf-8"))
+    except (ValueError, RecursionError):  # JSONDecodeError, UnicodeDecodeError, int() refusing
+        raise _Refused from None
+
+
 def parse_strict(data: bytes, where: Where) -> Any:
     """The JSON value of `data`, parsed as payloads are; a PayloadError at `where` otherwise."""
+    try:
+        return _screened(data)
+    except _Refused:
+        return parse_payload_json(data, where)
+
+
+def parse_payload_json(data: bytes, where: Where) -> Any:
+    """`parse_strict` without its screen: the payload parser alone (what the screen must agree with)."""
     try:
         return parse_json(Payload(name=where.en, data=data)).value
     except PayloadError as exc:
@@ -124,7 +182,7 @@ def check_shape(raw: Any, shape: str, where: Where) -> None:
 
 
 # RFC 3339 date-time; the zone is what the reader insists on, so its absence is told apart.
-_TIME = re.compile(r"\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(?:\.\d{1,9})?(Z|[+-]\d{2}:\d{2})?")
+_TIME = re.compile(r"\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(?:\.(\d{1,9}))?(Z|[+-]\d{2}:\d{2})?")
 
 
 def parse_time(value: Any, where: Where) -> datetime:
@@ -136,16 +194,15 @@ def parse_time(value: Any, where: Where) -> datetime:
     if match is None:
         raise where.error(f"time {quote(value)} is not an RFC 3339 date-time (2026-12-01T10:00:00.120+08:00)",
                           f"时间 {quote(value)} 不是 RFC 3339 日期时间（例如 2026-12-01T10:00:00.120+08:00）")
-    if match.group(1) is None:
+    if match.group(2) is None:
         raise where.error(f"time {quote(value)} has no zone offset (Z or +hh:mm): it names no instant",
                           f"时间 {quote(value)} 没有时区偏移（Z 或 +hh:mm），不能确定时刻")
     text = value
-    fraction = re.search(r"\.(\d+)", text)
-    if fraction and len(fraction.group(1)) > 6:
+    if match.end(1) - match.start(1) > 6:  # -1 - -1 without a fraction
         # datetime holds microseconds: finer digits are cut, never rounded into the next second.
-        text = text[:fraction.start(1) + 6] + text[fraction.end(1):]
+        text = text[:match.start(1) + 6] + text[match.end(1):]
     try:
-        return datetime.fromisoformat(text.replace("Z", "+00:00"))
+        return datetime.fromisoformat(text.replace("Z", "+00:00") if match.group(2) == "Z" else text)
     except ValueError as exc:  # 2026-13-45, 25:00
         raise where.error(f"time {quote(value)} is not a valid date and time: {exc}",
                           f"时间 {quote(value)} 不是有效的日期时间：{exc}") from None

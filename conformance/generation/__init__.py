@@ -12,14 +12,14 @@ import importlib
 from typing import Any
 
 __all__ = [
-    "MAX_COUNT", "Example", "GenerationError", "NoMutantFound", "example_payload", "mutant", "mutants",
-    "skeleton", "valid_payloads",
+    "MAX_COUNT", "Example", "GenerationError", "Mutator", "NoMutantFound", "example_payload", "mutant",
+    "mutants", "skeleton", "valid_payloads",
 ]
 
 _HOMES = {
     "Example": "examples", "example_payload": "examples", "skeleton": "examples",
     "MAX_COUNT": "_generate", "GenerationError": "_generate", "NoMutantFound": "_generate",
-    "mutant": "_generate", "mutants": "_generate", "valid_payloads": "_generate",
+    "Mutator": "_generate", "mutant": "_generate", "mutants": "_generate", "valid_payloads": "_generate",
 }
 
 

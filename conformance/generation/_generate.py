@@ -14,7 +14,8 @@ built-in check rejects at its target; a required part dropped, an undeclared one
 broken; values of the fields a rule reads, the constants it compares them with included), then,
 for a rule, pairs (a constant in one field it reads, another blanked), in an order the seed
 shuffles, then as an edit that made the requirement fail combined with a valid plan (the others'
-failures repaired). Every search is bounded in candidates and in seconds.
+failures repaired). Every search is bounded in candidates and in seconds; one `Mutator` builds its
+generator once and spends one budget over every requirement it is asked about.
 """
 
 from __future__ import annotations
@@ -82,6 +83,8 @@ class Base:
         self.tree: Tree = parse_tree(data, root, message_type)
         self.points: list[Point] = self.tree.points()
         self.strategies = [field_strategy(p.field, message_type.syntax, checked) for p in self.points]
+        # The points a valid plan may change: a value to draw, or an optional part to drop or add.
+        self.variable = [i for i, s in enumerate(self.strategies) if s is not None or self.points[i].optional]
 
     def build(self, plan: Plan) -> bytes | None:
         """The base with `plan` applied, or None when XML cannot hold a value it sets."""
@@ -115,8 +118,7 @@ class Base:
         """A Hypothesis strategy of edit plans: up to six points, each given a value of its strategy."""
         from hypothesis import strategies as st
 
-        variable = [i for i, s in enumerate(self.strategies)
-                    if s is not None or self.points[i].optional]
+        variable = self.variable
 
         @st.composite
         def plans(draw: Any) -> Plan:
@@ -170,11 +172,12 @@ class Generator:
     """One message type of one standard: its judge compiled, its base payloads parsed once.
 
     The bases are the payload the caller gives, else every example the bundle declares for the
-    message type (`examples:`, then each conversation message's), else a skeleton.
+    message type (`examples:`, then each conversation message's), else a skeleton. `seconds` and
+    `candidates` (judged payloads, None: no bound) are one budget for every search it makes.
     """
 
     def __init__(self, standard: Standard, message_type: MessageType, *, base: bytes | None = None,
-                 seconds: float = DEFAULT_SECONDS) -> None:
+                 seconds: float = DEFAULT_SECONDS, candidates: int | None = None) -> None:
         from ._strategies import check_strategies
 
         self.standard = standard
@@ -187,7 +190,10 @@ class Generator:
         payloads = [base] if base is not None else _declared(standard, message_type)
         self.bases = [Base(data, fields[0] if fields else None, standard, message_type, checked)
                       for data in payloads]
+        # A base as it serialises unchanged: a "variation" that equals it varies nothing.
+        self.unchanged = [b.build(()) for b in self.bases]
         self.deadline = time.monotonic() + seconds
+        self.candidates = candidates
         self.tried = 0
         self._last_failed: frozenset[str] = frozenset()  # what the last candidate judged failed
 
@@ -209,7 +215,9 @@ class Generator:
         return judgement
 
     def out_of_time(self) -> bool:
-        return time.monotonic() > self.deadline
+        """The budget is spent: its seconds, or its candidates."""
+        spent = self.candidates is not None and self.tried >= self.candidates
+        return spent or time.monotonic() > self.deadline
 
     def valid_candidates(self) -> Any:
         """A base (by number), then a plan of edits to it."""
@@ -221,9 +229,14 @@ class Generator:
     # -- valid payloads ------------------------------------------------------------------------------
     def valid_payloads(self, count: int, seed: int) -> list[bytes]:
         found: dict[bytes, None] = {}
+        # A base is a valid payload of its own only when nothing of it can vary; otherwise the
+        # empty plans Hypothesis draws first would hand the examples back untouched.
+        fixed = {n for n, b in enumerate(self.bases) if not b.variable}
 
         def visit(candidate: Candidate) -> bool:
             data = self.build(candidate)
+            if data is not None and data == self.unchanged[candidate[0]] and candidate[0] not in fixed:
+                return self.out_of_time()
             if data is not None and data not in found:
                 judgement = self.verdict(data)
                 if judgement is not None and not any(o in _UNDECIDED for o in judgement.outcomes.values()):
@@ -281,7 +294,9 @@ class Generator:
             if requirement_id in self._last_failed:
                 hits.append(candidate)
         combined = 0
-        primaries = hits or own
+        # Repairs help an edit that made the requirement fail together with others; when no single
+        # edit made it fail at all, combining them with valid plans only spends the budget.
+        primaries = hits
         if len(found) < count and primaries and not self.out_of_time():
             from hypothesis import strategies as st
 
@@ -303,7 +318,7 @@ class Generator:
             if closest:
                 best = min(closest, key=lambda s: (len(s), sorted(s)))
                 near = f"; the closest fail {', '.join(sorted(best))} together"
-            timed = " (the time budget ran out)" if self.out_of_time() else ""
+            timed = " (the budget ran out)" if self.out_of_time() else ""
             raise NoMutantFound(
                 f"no payload of {self.message_type.id} fails exactly {requirement_id} ({kinds} check): "
                 f"tried {singles} single edits and pairs of {len(self.bases)} base payload(s) and {combined} "
@@ -403,17 +418,44 @@ def valid_payloads(standard: Standard, message_type: str, *, count: int = 1, see
     return found
 
 
+class Mutator:
+    """Mutants of one message type, for as many requirements as asked: the generator (judge
+    compiled, bases parsed) is built once, and `seconds` / `candidates` bound all the searches
+    together, so that a caller asking about every requirement in turn has one budget to give."""
+
+    def __init__(self, standard: Standard, message_type: str, *, base: bytes | None = None,
+                 seconds: float = DEFAULT_SECONDS, candidates: int | None = None) -> None:
+        self._generator = Generator(standard, _message_type(standard, message_type), base=base,
+                                    seconds=seconds, candidates=candidates)
+
+    @property
+    def spent(self) -> bool:
+        """True once the budget is gone: every later call raises NoMutantFound at once."""
+        return self._generator.out_of_time()
+
+    def mutants(self, requirement_id: str, *, count: int = 1, seed: int = 0) -> list[bytes]:
+        """Up to `count` distinct payloads failing exactly `requirement_id`; NoMutantFound when none is."""
+        return self._generator.mutants(requirement_id, _count(count), seed)
+
+    def mutant(self, requirement_id: str, *, seed: int = 0) -> bytes:
+        """A payload that fails exactly `requirement_id`."""
+        return self.mutants(requirement_id, seed=seed)[0]
+
+
 def mutants(standard: Standard, message_type: str, requirement_id: str, *, count: int = 1, seed: int = 0,
-            base: bytes | None = None, seconds: float = DEFAULT_SECONDS) -> list[bytes]:
+            base: bytes | None = None, seconds: float = DEFAULT_SECONDS,
+            candidates: int | None = None) -> list[bytes]:
     """Up to `count` distinct payloads failing exactly `requirement_id`; NoMutantFound when none is."""
-    generator = Generator(standard, _message_type(standard, message_type), base=base, seconds=seconds)
-    return generator.mutants(requirement_id, _count(count), seed)
+    mutator = Mutator(standard, message_type, base=base, seconds=seconds, candidates=candidates)
+    return mutator.mutants(requirement_id, count=count, seed=seed)
 
 
 def mutant(standard: Standard, message_type: str, requirement_id: str, *, seed: int = 0,
-           base: bytes | None = None, seconds: float = DEFAULT_SECONDS) -> bytes:
+           base: bytes | None = None, seconds: float = DEFAULT_SECONDS,
+           candidates: int | None = None) -> bytes:
     """A payload of `message_type` that fails exactly `requirement_id` (from `base` when given)."""
-    return mutants(standard, message_type, requirement_id, seed=seed, base=base, seconds=seconds)[0]
+    return mutants(standard, message_type, requirement_id, seed=seed, base=base, seconds=seconds,
+                   candidates=candidates)[0]
 
 
 def syntax_suffix(message_type: MessageType) -> str:

@@ -4,7 +4,9 @@
 - schema: a required part dropped, an undeclared one added, a value of the wrong type, a part that
   may occur once written twice;
 - rule: values of the fields a rule may read: blank, copies of other fields' values, the codes of
-  a field's list, numbers at the edge, optional parts dropped or added, repeated parts doubled.
+  a field's list, the values a built-in check on the field rejects (a UUID of another version is a
+  UUID still, which a rule about versions reacts to), numbers at the edge, optional parts dropped
+  or added, repeated parts doubled.
 """
 
 from __future__ import annotations
@@ -21,7 +23,7 @@ from conformance.validation.jsonrules import MAX_FILE_BYTES
 from ._generate import Edit
 from ._tree import Point, Tree
 from .describe import FieldKind
-from .describe._fields import field_path
+from .describe._fields import builtin_checks, field_path
 
 _MAX_COPIES = 20  # other fields' values tried at one point
 _MAX_POOL = 50  # codes of a field's list tried at one point
@@ -175,6 +177,11 @@ def rule_edits(standard: Standard, message_type: MessageType, points: list[Point
     from ._strategies import check_pools
 
     pools = check_pools(standard, message_type)
+    checked: dict[str, list[str]] = {}  # field path -> the names of the built-in checks on it
+    for _, check in builtin_checks(standard, message_type):
+        path = field_path(check.target or "", message_type)
+        if path is not None and check.name in _BAD and check.name not in checked.setdefault(path, []):
+            checked[path].append(check.name)
     json = message_type.syntax is Syntax.JSON
     values = list(dict.fromkeys(p.value for p in points if p.present and p.value))[:_MAX_COPIES]
     bindings = rule_bindings(message_type)
@@ -182,8 +189,9 @@ def rule_edits(standard: Standard, message_type: MessageType, points: list[Point
         f = point.field
         literals = _literals_of(point, bindings)
         pool = [*pools.get(f.path, ()), *f.values][:_MAX_POOL]
+        rejected = [v for name in checked.get(f.path, ()) for v in _BAD[name](point.value)]
         if point.present and point.leaf:
-            candidates: list[object] = ["", " ", "\u3000", *pool, *literals,
+            candidates: list[object] = ["", " ", "\u3000", *pool, *literals, *rejected,
                                         *(v for v in values if v != point.value)]
             if json and point.value is not None and point.value.lstrip("-").isdigit():
                 candidates = [0, -1, 1, *candidates]
@@ -199,7 +207,7 @@ def rule_edits(standard: Standard, message_type: MessageType, points: list[Point
             yield Edit(i, "duplicate")
         if not point.present:
             yield Edit(i, "add", None)
-            for value in dict.fromkeys([*pool, *literals, *values]):
+            for value in dict.fromkeys([*pool, *literals, *rejected, *values]):
                 yield Edit(i, "add", value)
 
 

@@ -34,8 +34,8 @@ class Signal(StrEnum):
 
 
 class RuleKind(StrEnum):
-    """The kinds of conversation rule. Each rule judges the role that sends `message` (for
-    `sequence`, `constant`, `duplicate`, `late`, `invalid`: the role(s) the rule names in `by`)."""
+    """The kinds of conversation rule; `message-kind` in the file names the message a rule
+    constrains (`ConversationRule.subject`). Which roles a rule judges: `Conversation.rule_roles`."""
 
     # Every message is allowed, by its sender's role, in the state the conversation is in.
     SEQUENCE = "sequence"
@@ -43,17 +43,17 @@ class RuleKind(StrEnum):
     GUARD = "guard"
     # A field (conversation-id) has the same value in every message of the conversation.
     CONSTANT = "constant"
-    # `message`'s in-reply-to names the message id of an earlier message of kind `replies-to`.
+    # The subject's in-reply-to names the message id of an earlier message of kind `replies-to`.
     IN_REPLY_TO = "in-reply-to"
-    # `message` copies `fields` of the message it replies to, in that order, value for value.
+    # The subject copies `fields` of the message it replies to, in that order, value for value.
     COPIES = "copies"
-    # `message` follows the message it replies to within `duration` (recorded times); when the
+    # The subject follows the message it replies to within `duration` (recorded times); when the
     # log ends later than the deadline without it, it is missing.
     WITHIN = "within"
     # A receiver given the same message id twice does not act twice: at most one reply of each
     # business kind to one message id; the signal it sends again (if any) is the same.
     DUPLICATE = "duplicate"
-    # A receiver given `message` after the deadline of the `within` rule `deadline` answers it
+    # A receiver given the subject after the deadline of the `within` rule `deadline` answers it
     # with an error signal of code `code` and no business reply.
     LATE = "late"
     # A receiver given a message that fails a MUST requirement answers it with an error signal
@@ -62,6 +62,11 @@ class RuleKind(StrEnum):
     # A receiver given a message its state does not allow (out of order) answers it with an
     # error signal of code `code` and no business reply.
     OUT_OF_ORDER = "out-of-order"
+    # The judged role accepts every message delivered to it (the HTTP binding: 202; a transport note
+    # of a closed connection, a status outside 2xx or a refused connection fails it) and sends no
+    # more than the recorder's bounds allow (a `limit` note about it fails it). Timeouts are the
+    # `within` rules' to judge.
+    DELIVERY = "delivery"
 
 
 @dataclass(frozen=True, slots=True)
@@ -132,14 +137,14 @@ class ConversationRule:
     id: str
     kind: RuleKind
     message: Text  # what a failure says (zh/en)
-    subject: str | None = None  # the conversation message it constrains (`message:` in the file)
+    subject: str | None = None  # the conversation message it constrains (`message-kind:` in the file)
     replies_to: tuple[str, ...] = ()
     field: str | None = None
     fields: tuple[str, ...] = ()
     duration: timedelta | None = None
     deadline: str | None = None  # a `within` rule id (late)
     code: str | None = None  # an error signal's code (late, invalid)
-    roles: tuple[str, ...] = ()  # roles the rule judges (sequence, constant, duplicate, ...)
+    roles: tuple[str, ...] = ()  # the roles `by:` names; empty: Conversation.rule_roles's default
 
 
 @dataclass(frozen=True, slots=True)
@@ -162,11 +167,25 @@ class Conversation:
     rules: Mapping[str, ConversationRule] = field(default_factory=dict)
 
     def rule_roles(self, rule_id: str) -> tuple[str, ...]:
-        """The roles whose behaviour `rule_id` judges: the sender of the message it constrains,
-        or the roles it names."""
+        """The roles whose behaviour `rule_id` judges: those it names in `by`, else its default."""
         rule = self.rules[rule_id]
         if rule.roles:
             return rule.roles
-        if rule.subject is not None:
-            return self.messages[rule.subject].senders
+        # The one place the defaults live, so that a Conversation built in code judges as a loaded one.
+        if rule.kind is RuleKind.GUARD:
+            # A guard judges whoever sends the messages whose transitions it guards.
+            senders: dict[str, None] = {}
+            for transition in self.transitions:
+                if transition.guard is not None and transition.guard.rule == rule_id:
+                    senders.update(dict.fromkeys(self.messages[transition.message].senders))
+            if senders:
+                return tuple(senders)
+        elif rule.subject is not None:
+            message = self.messages[rule.subject]
+            # What a receiver does with a message it was given judges the receiver; the rest the sender.
+            return message.receivers if rule.kind in RECEIVER_KINDS else message.senders
         return tuple(self.roles)
+
+
+# Rules about what a receiver does with a message it was given: by default they judge its receivers.
+RECEIVER_KINDS = frozenset({RuleKind.DUPLICATE, RuleKind.LATE, RuleKind.INVALID, RuleKind.OUT_OF_ORDER})

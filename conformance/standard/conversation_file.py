@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterable, Mapping, Sequence
-from dataclasses import replace
 from datetime import timedelta
 from itertools import islice
 from pathlib import Path
@@ -54,10 +53,9 @@ _MEMBERS: Mapping[RuleKind, frozenset[str]] = {
     RuleKind.LATE: frozenset({"message-kind", "deadline", "code"}),
     RuleKind.INVALID: frozenset({"message-kind", "code"}),
     RuleKind.OUT_OF_ORDER: frozenset({"message-kind", "code"}),
+    RuleKind.DELIVERY: frozenset(),  # about transport notes, not one kind of message
 }
 _COMMON_MEMBERS = frozenset({"id", "kind", "message", "by"})
-# Rules about what a receiver does with a message it was given: they judge its receivers.
-_RECEIVER_KINDS = frozenset({RuleKind.DUPLICATE, RuleKind.LATE, RuleKind.INVALID, RuleKind.OUT_OF_ORDER})
 # Rules about a reply and the message it answers: their message must reply to something.
 _REPLY_KINDS = frozenset({RuleKind.IN_REPLY_TO, RuleKind.COPIES, RuleKind.WITHIN})
 _POINTER_ESCAPE = re.compile(r"~(?![01])")
@@ -134,7 +132,7 @@ class _Loader:
         final = tuple(self.known(s, states, f"final[{i}]", "state") for i, s in enumerate(raw["final"]))
         rules = self._rules(error_code_field)
         transitions = self._transitions(rules)
-        rules = self._guard_roles(rules, transitions)
+        self._guards_used(rules, transitions)
         return Conversation(
             id=raw["id"],
             title=Text.from_mapping(raw["title"]),
@@ -271,8 +269,6 @@ class _Loader:
                 raise self.fail(f"{at}.fields: a field is listed twice")
             roles = tuple(self.known(r, self.roles, f"{at}.by[{i}]", "role")
                           for i, r in enumerate(item.get("by", ())))
-            if not roles and kind in _RECEIVER_KINDS and message is not None:
-                roles = message.receivers
             result[item["id"]] = ConversationRule(
                 id=item["id"],
                 kind=kind,
@@ -345,19 +341,13 @@ class _Loader:
             result.append(Transition(source=source, message=message, target=target, guard=guard))
         return tuple(result)
 
-    def _guard_roles(self, rules: dict[str, ConversationRule],
-                     transitions: Sequence[Transition]) -> dict[str, ConversationRule]:
-        """A guard rule without `by` judges the senders of the messages whose transitions it guards."""
-        for rule in list(rules.values()):
-            if rule.kind is not RuleKind.GUARD or rule.roles:
-                continue
-            senders: list[str] = []
-            for transition in transitions:
-                if transition.guard is not None and transition.guard.rule == rule.id:
-                    senders.extend(s for s in self.messages[transition.message].senders if s not in senders)
-            if senders:
-                rules[rule.id] = replace(rule, roles=tuple(senders))
-        return rules
+    def _guards_used(self, rules: Mapping[str, ConversationRule], transitions: Sequence[Transition]) -> None:
+        """A guard rule no transition names is never judged: it would stay inapplicable forever."""
+        used = {t.guard.rule for t in transitions if t.guard is not None}
+        for index, rule in enumerate(rules.values()):
+            if rule.kind is RuleKind.GUARD and rule.id not in used:
+                raise self.fail(f"rules[{index}] ({rule.id}): no transition names this guard rule "
+                                "(transitions[*].guard.rule), so nothing could ever fail it")
 
 
 def _pointer_problem(pointer: str) -> str | None:
@@ -372,15 +362,39 @@ def _pointer_problem(pointer: str) -> str | None:
 
 
 def _xpath_problem(expression: str, namespaces: Mapping[str, str]) -> str | None:
-    """Why `expression` is not an XPath 1.0 expression over the message type's prefixes, or None."""
+    """Why `expression` is not an XPath 1.0 node-set expression over the message type's prefixes, or None."""
     from lxml import etree
 
+    known = ", ".join(sorted(namespaces)) or "none"
+    for call in _FUNCTION_CALL.finditer(_XPATH_LITERAL.sub("''", expression)):
+        name = call.group(1)
+        if name not in _XPATH_FUNCTIONS and name not in _NODE_TESTS:
+            # Extension functions (EXSLT regular expressions among them) are not XPath 1.0, and a
+            # regular expression can backtrack for minutes on a short constant.
+            return f"calls {name}(), which is not an XPath 1.0 function"
     try:
-        compiled = etree.XPath(expression, namespaces=dict(namespaces))
-        # Undeclared prefixes and unknown functions surface only when evaluated: on one empty
-        # element, which costs next to nothing whatever the expression.
-        compiled(etree.Element("probe"))
+        # regexp=False: lxml would otherwise offer EXSLT regular expressions to every expression.
+        compiled = etree.XPath(expression, namespaces=dict(namespaces), regexp=False)
+        # Undeclared prefixes surface only when evaluated: on one empty element, which costs
+        # next to nothing with the functions above.
+        value = compiled(etree.Element("probe"))
     except (etree.XPathError, ValueError) as exc:  # ValueError: a control character, which XML refuses
-        known = ", ".join(sorted(namespaces)) or "none"
         return f"is not an XPath 1.0 expression over the declared prefixes ({known}): {exc}"
+    if not isinstance(value, list):
+        # A field is read as its first node's string value: a number or a boolean is no field.
+        kind = "boolean" if isinstance(value, bool) else "number" if isinstance(value, float) else "string"
+        return f"is not a location path: it gives a {kind}, not nodes"
     return None
+
+
+_XPATH_FUNCTIONS = frozenset({
+    "last", "position", "count", "id", "local-name", "namespace-uri", "name", "string", "concat",
+    "starts-with", "contains", "substring-before", "substring-after", "substring", "string-length",
+    "normalize-space", "translate", "boolean", "not", "true", "false", "lang", "number", "sum", "floor",
+    "ceiling", "round",
+})
+_NODE_TESTS = frozenset({"node", "text", "comment", "processing-instruction"})
+_XPATH_LITERAL = re.compile(r"'[^']*'|\"[^\"]*\"")
+# A name (prefixed or not) followed by "(": a function call or a node test. Axis names are
+# followed by "::", never "(".
+_FUNCTION_CALL = re.compile(r"(?<![\w.\-:$@])([A-Za-z_][\w.\-]*(?::[A-Za-z_][\w.\-]*)?)\s*\(")

@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping
 
 from conformance.core.findings import OUTCOME_RANK, Finding, Level, Outcome, Verdict
-from conformance.standard.model import Standard
+from conformance.standard.model import CheckKind, Requirement, Standard
 
 
 class VerdictPlan:
@@ -18,7 +18,10 @@ class VerdictPlan:
     __slots__ = ("_musts", "_template")
 
     def __init__(self, standard: Standard, message_type: str) -> None:
-        self._template = {rid: Outcome.UNTESTED if r.applies_to(message_type) else Outcome.INAPPLICABLE
+        # A requirement judged only on exchange logs (every check a conversation check) is untested
+        # on one payload, never inapplicable: one message must not make a role class conformant.
+        self._template = {rid: Outcome.UNTESTED if r.applies_to(message_type) or _on_logs_only(r)
+                          else Outcome.INAPPLICABLE
                           for rid, r in standard.requirements.items()}
         self._musts = {cid: tuple(rid for rid in klass.requirements
                                   if standard.requirements[rid].level is Level.MUST)
@@ -63,6 +66,10 @@ class VerdictPlan:
                         verdict = _ERROR
             verdicts[class_id] = verdict
         return verdicts
+
+
+def _on_logs_only(requirement: Requirement) -> bool:
+    return bool(requirement.checks) and all(c.kind is CheckKind.CONVERSATION for c in requirement.checks)
 
 
 # Enum members as module constants: hot loops then skip the class attribute look-up.

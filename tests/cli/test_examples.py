@@ -66,3 +66,14 @@ def test_usage_errors_are_exit_2() -> None:
     wrong = run("--message-type", "nope")
     assert wrong.exit_code == 2 and "envelope-xml" in wrong.output
     assert run("--count", 1001).exit_code == 2
+
+
+def test_violating_a_requirement_judged_on_logs_points_to_logs_whatever_the_type() -> None:
+    from conformance.cli.examples import examples
+
+    for extra in ((), ("--message-type", "approval-xml")):
+        args = ["egov-parallel-approval@1.0.0", "--standards-path", str(STANDARDS), "--violate", "APR-105"]
+        result = CliRunner().invoke(examples, [*args, *extra], catch_exceptions=False)
+        assert result.exit_code == 2, result.output
+        assert "judged on exchange logs (conversation parallel-approval, rule APR-C-" in result.output
+        assert "conform validate LOG-FOLDER" in result.output and "conform partner" in result.output

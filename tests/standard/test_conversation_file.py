@@ -71,6 +71,35 @@ def test_each_rule_judges_the_right_role(tmp_path: Path) -> None:
     assert again.conversations["parallel-approval"].rule_roles("APR-C-DUPLICATE") == ("lead",)
 
 
+def _with_delivery(**members: Any) -> dict[str, Any]:
+    rule = {"id": "APR-C-DELIVERY", "kind": "delivery", "message": {"zh": "投递", "en": "delivery"},
+            **members}
+    return changed(CONVERSATION, "rules", [*CONVERSATION["rules"], rule])
+
+
+def test_a_delivery_rule_loads_and_judges_every_role_unless_it_names_some(tmp_path: Path) -> None:
+    conversation = load_standard(write_conversation_bundle(
+        tmp_path / "b", conversation=_with_delivery())).conversations["parallel-approval"]
+    rule = conversation.rules["APR-C-DELIVERY"]
+    assert rule.kind is RuleKind.DELIVERY
+    assert (rule.subject, rule.fields, rule.duration, rule.code) == (None, (), None, None)
+    assert conversation.rule_roles("APR-C-DELIVERY") == ("lead", "co-approver")
+    named = load_standard(write_conversation_bundle(
+        tmp_path / "n", conversation=_with_delivery(by=["lead"]))).conversations["parallel-approval"]
+    assert named.rule_roles("APR-C-DELIVERY") == ("lead",)
+
+
+@pytest.mark.parametrize(("member", "value"), [
+    ("message-kind", "opinion-request"), ("fields", ["case-id"]), ("duration", "PT5M"), ("code", "E-X"),
+    ("field", "case-id"), ("deadline", "APR-C-ACK-WITHIN"), ("replies-to", ["opinion-request"]),
+])
+def test_a_delivery_rule_refuses_members_it_does_not_read(tmp_path: Path, member: str, value: Any) -> None:
+    text = _refused(tmp_path, _with_delivery(**{member: value}))
+    index = len(CONVERSATION["rules"])
+    assert f"rules[{index}] (APR-C-DELIVERY).{member}: not a member of a delivery rule" in text
+    assert text.startswith(str((tmp_path / "bad" / FILE).resolve()) + ": ")
+
+
 def test_a_conversation_check_names_its_conversation_and_rule(tmp_path: Path) -> None:
     standard = load_standard(write_conversation_bundle(tmp_path / "b"))
     (check,) = standard.requirements["APR-C-1"].checks

@@ -60,3 +60,47 @@ def test_overall_verdict_is_target_class_or_worst() -> None:
     assert overall_verdict(verdicts, None) is Verdict.NOT_CONFORMANT
     assert overall_verdict({"a": Verdict.NOT_CONFORMANT, "b": Verdict.ERROR}, None) is Verdict.ERROR
     assert overall_verdict({}, None) is Verdict.ERROR
+
+
+def _conversation_standard(tmp_path: Path) -> Standard:
+    from tests.standard.conversation_bundle import MANIFEST, changed, write_conversation_bundle
+
+    message = {"id": "M-1", "level": "MUST", "statement": {"zh": "报文", "en": "a message"},
+               "classes": ["message"],
+               "checks": [{"by": "builtin", "message-types": ["approval-json"], "check": "uuid",
+                           "target": "/id"}]}
+    manifest = changed(MANIFEST, "requirements", [*MANIFEST["requirements"], message])
+    manifest["conformance-classes"] = [
+        {"id": "message", "title": {"zh": "报文", "en": "Message"}},
+        {"id": "conversation", "title": {"zh": "会话", "en": "Conversation"}, "builds-on": ["message"]},
+    ]
+    manifest["default-class"] = "message"
+    return load_standard(write_conversation_bundle(tmp_path / "b", manifest=manifest))
+
+
+def test_a_requirement_judged_on_logs_only_is_untested_on_one_payload(tmp_path: Path) -> None:
+    standard = _conversation_standard(tmp_path)
+    outcomes = requirement_outcomes(standard, "approval-json", [finding("M-1", Outcome.PASSED)])
+    # APR-C-1 has only a conversation check: no message can pass it, nor make it inapplicable.
+    assert outcomes == {"APR-C-1": Outcome.UNTESTED, "M-1": Outcome.PASSED}
+    verdicts = class_verdicts(standard, outcomes)
+    assert verdicts == {"message": Verdict.CONFORMANT, "conversation": Verdict.ERROR}
+    assert overall_verdict(verdicts, standard.default_class) is Verdict.CONFORMANT
+    # A failed message requirement still makes the role class not conformant.
+    failed = requirement_outcomes(standard, "approval-json", [finding("M-1", Outcome.FAILED)])
+    assert class_verdicts(standard, failed)["conversation"] is Verdict.NOT_CONFORMANT
+
+
+def test_the_approval_bundle_judges_one_message_for_the_message_class() -> None:
+    from conformance.standard.catalog import Catalog
+    from conformance.validation.documents.payload import Payload
+    from conformance.validation.judge import PayloadJudge
+
+    repo = Path(__file__).resolve().parents[2]
+    standard = Catalog([repo / "standards"]).load("egov-parallel-approval@1.0.0")
+    assert standard.default_class == "message"
+    example = repo / "standards/egov-parallel-approval/1.0.0/examples/receipt-ack.xml"
+    judged = PayloadJudge([standard]).judge(Payload(name=str(example), data=example.read_bytes()))
+    assert judged.verdicts == {"message": Verdict.CONFORMANT, "co-approver": Verdict.ERROR,
+                               "lead": Verdict.ERROR}
+    assert judged.outcomes["APR-105"] is Outcome.UNTESTED
