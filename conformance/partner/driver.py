@@ -181,7 +181,7 @@ class ScenarioRun:
         playing is noted in the log and raised again once it is closed (ScenarioError)."""
         settings = self.c.settings
         budget = Budget(settings.max_requests, settings.max_rate)
-        self.c.inbox.open_scenario(self._receive, self._limit, budget)
+        self.c.inbox.open_scenario(self._receive, self._limit, budget, self._problem)
         failure: ConformanceError | None = None
         try:
             self._note(NoteKind.SCENARIO, f"scenario {self.probe.scenario}", Direction.SENT)
@@ -423,6 +423,15 @@ class ScenarioRun:
                 return
             event = self.writer.note(direction=Direction.RECEIVED, sender=self.sut, receiver=self.ours,
                                      note=NoteKind.LIMIT, text=text)
+            self._state.last_time = event.time
+
+    def _problem(self, text: str) -> None:
+        """The tool could not record a message: a scenario note, never a delivery fault of the SUT."""
+        with self._lock:
+            if self._closed:
+                return
+            event = self.writer.note(direction=Direction.RECEIVED, sender=self.sut, receiver=self.ours,
+                                     note=NoteKind.SCENARIO, text=text)
             self._state.last_time = event.time
 
     def _note(self, note: NoteKind, text: str, direction: Direction,

@@ -86,8 +86,9 @@ LimitHandler = Callable[[str], None]
 @dataclass(slots=True)
 class _Route:
     receive: Receiver
-    on_limit: LimitHandler
+    on_limit: LimitHandler  # the peer went over a bound: evidence against it
     budget: Budget
+    on_problem: LimitHandler | None = None  # we could not record a message: our fault, not the peer's
 
 
 class Inbox:
@@ -113,10 +114,11 @@ class Inbox:
         shown = f"[{host_text}]" if ":" in host_text else host_text
         self.url = f"http://{shown}:{bound_port}/inbox"
 
-    def open_scenario(self, receive: Receiver, on_limit: LimitHandler, budget: Budget) -> None:
+    def open_scenario(self, receive: Receiver, on_limit: LimitHandler, budget: Budget,
+                      on_problem: LimitHandler | None = None) -> None:
         """Deliveries go to `receive` from now on (until `close_scenario`)."""
         with self._lock:
-            self._route = _Route(receive, on_limit, budget)
+            self._route = _Route(receive, on_limit, budget, on_problem)
             self._busy_noted = False
 
     def close_scenario(self) -> None:
@@ -267,7 +269,8 @@ class _Handler(BaseHTTPRequestHandler):
             reason = exc.message if isinstance(exc, ConformanceError) else type(exc).__name__
             # When the log itself is what broke, the note fails too: the 500 still goes out.
             with contextlib.suppress(Exception):
-                route.on_limit(f"a message could not be recorded ({reason[:200]}): answered 500")
+                (route.on_problem or route.on_limit)(
+                    f"a message could not be recorded ({reason[:200]}): answered 500")
             self._answer(500, close=True)
             return
         self._answer(202)
