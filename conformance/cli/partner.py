@@ -60,7 +60,7 @@ OUT_ATTEMPTS = 100
               help="Where the tool's own inbox listens (port 0: any free port).")
 @click.option("--scenario", "scenarios", multiple=True, type=click.Choice(SCENARIO_NAMES),
               help="Scenario to play (repeatable; default: all).")
-@click.option("--time-scale", type=click.FloatRange(min=0.000001, max=1000.0), default=1.0, show_default=True,
+@click.option("--time-scale", type=click.FloatRange(min=0.000001, max=1.0), default=1.0, show_default=True,
               help="Multiply the standard's deadlines by this (e.g. 0.001 in a test environment); "
                    "recorded in each log.")
 @click.option("--timeout", type=click.FloatRange(min=0.01, max=86400.0), default=30.0, show_default=True,

@@ -127,7 +127,7 @@ class Progress:
 @click.option("--listen", default="127.0.0.1:0", show_default=True, metavar="HOST:PORT",
               callback=listen_option,
               help="With --endpoint: where the tool's own inbox listens (port 0: any free port).")
-@click.option("--time-scale", type=click.FloatRange(1e-6, 1000), default=1.0, show_default=True,
+@click.option("--time-scale", type=click.FloatRange(1e-6, 1.0), default=1.0, show_default=True,
               help="With --endpoint: multiply the standard's deadlines by this.")
 @click.option("--live-timeout", type=click.FloatRange(min=0.01, max=86400.0), default=30.0,
               show_default=True, metavar="SECONDS",

@@ -2,12 +2,14 @@
 
 Each binding of a conversation is compiled once per checker. A field's value is the string value
 of the first node it selects (XPath `string()` semantics, a JSON member as text); a field that
-selects nothing, or a JSON `null`, is None.
+selects nothing, or a JSON `null`, is None. XML values are read as xs:token (whitespace collapsed,
+as the schema's token types and the bundle's normalize-space() read them); JSON values as they are.
 """
 
 from __future__ import annotations
 
 import json
+import re
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
@@ -41,11 +43,113 @@ class BindingReader:
 
     message_type: str
     readers: Mapping[str, _Reader]
+    # The fields of an XML binding that are plain child-step paths, read with one XPath together.
+    merged: _MergedPaths | None = None
 
     def read(self, document: XmlDocument | JsonDocument) -> dict[str, str | None]:
         """Every exposed field of `document`."""
-        data: Any = document.root if isinstance(document, XmlDocument) else document.value
-        return {name: reader(data) for name, reader in self.readers.items()}
+        if isinstance(document, XmlDocument):
+            root = document.root
+            merged = self.merged
+            if merged is not None:
+                found = merged.read(root)
+                return {name: found.get(name) if name in merged.names else reader(root)
+                        for name, reader in self.readers.items()}
+            return {name: reader(root) for name, reader in self.readers.items()}
+        value = document.value
+        return {name: reader(value) for name, reader in self.readers.items()}
+
+
+_NAME = r"[A-Za-z_][A-Za-z0-9_.\-]*"
+_CHILD_STEPS = re.compile(rf"(?:/(?:{_NAME}:)?{_NAME})+")
+
+
+def _child_tags(path: str, namespaces: Mapping[str, str]) -> tuple[str, ...] | None:
+    """The tags (Clark notation) along an absolute path of child steps, `/p:A/p:B/C`; None for any other
+    XPath, or one with a prefix the message type does not declare (XPath alone then says what it does)."""
+    if not _CHILD_STEPS.fullmatch(path):
+        return None
+    tags = []
+    for step in path[1:].split("/"):
+        prefix, _, local = step.rpartition(":")
+        if not prefix:
+            tags.append(local)  # lxml's tag of an element in no namespace, as XPath's unprefixed test
+        elif prefix in namespaces:
+            tags.append(f"{{{namespaces[prefix]}}}{local}")
+        else:
+            return None
+    return tuple(tags)
+
+
+def _text(node: Any) -> str:
+    """The string value the field reader gives for an element (see `_xml_reader`)."""
+    # An element with no children (no element, comment or entity) holds only its text: what itertext
+    # gives, without the iterator that costs more than the XPath itself.
+    # A comment or processing instruction has no children either, and no itertext (it raises): its
+    # string value is its content, as XPath's string() says.
+    return _token((node.text or "") if len(node) == 0 else "".join(node.itertext()))
+
+
+_XML_SPACE = re.compile(r"[ \t\n\r]+")
+
+
+def _token(text: str) -> str:
+    """`text` as an xs:token: XML whitespace runs collapsed to one space, none at either end (a
+    pretty-printed `<CaseId>` is the case id its schema's token type says), then bounded."""
+    return _XML_SPACE.sub(" ", text).strip(" ")[:FIELD_MAX_CHARS]
+
+
+@dataclass(frozen=True, slots=True)
+class _MergedPaths:
+    """Child-step fields read with one XPath, the union of their paths, instead of one XPath each.
+
+    The union is in document order, so a field's first node is the first node of the union on its
+    path. An element of the union on a path ending with a tag no other path ends with is on that
+    path; otherwise its tags up to the root say which paths it is on.
+    """
+
+    xpath: Any  # etree.XPath
+    names: frozenset[str]
+    # last tag -> the paths ending with it: (tags along the path, the fields read at it)
+    by_tag: Mapping[str, tuple[tuple[tuple[str, ...], tuple[str, ...]], ...]]
+
+    @classmethod
+    def build(cls, paths: Mapping[str, tuple[str, tuple[str, ...]]],
+              namespaces: Mapping[str, str]) -> _MergedPaths:
+        """From field name -> (its XPath, its tags)."""
+        fields: dict[tuple[str, ...], list[str]] = {}
+        for name, (_, tags) in paths.items():
+            fields.setdefault(tags, []).append(name)
+        by_tag: dict[str, list[tuple[tuple[str, ...], tuple[str, ...]]]] = {}
+        for tags, names in fields.items():
+            by_tag.setdefault(tags[-1], []).append((tags, tuple(names)))
+        union = " | ".join(dict.fromkeys(path for path, _ in paths.values()))
+        return cls(etree.XPath(union, namespaces=dict(namespaces), regexp=False), frozenset(paths),
+                   {tag: tuple(entries) for tag, entries in by_tag.items()})
+
+    def read(self, root: Any) -> dict[str, str]:
+        """The fields found in the document of `root` (a field not found is absent)."""
+        found: dict[str, str] = {}
+        wanted = len(self.names)
+        for node in self.xpath(root):
+            entries = self.by_tag.get(node.tag, ())
+            if len(entries) == 1:
+                names = entries[0][1]
+            else:
+                along = []
+                step = node
+                while step is not None:
+                    along.append(step.tag)
+                    step = step.getparent()
+                tags = tuple(reversed(along))
+                names = next((n for t, n in entries if t == tags), ())
+            text = None
+            for name in names:
+                if name not in found:
+                    found[name] = text = _text(node) if text is None else text
+            if len(found) == wanted:
+                break
+        return found
 
 
 def compile_bindings(standard: Standard, conversation: Conversation,
@@ -58,13 +162,18 @@ def compile_bindings(standard: Standard, conversation: Conversation,
     for key, binding in conversation.bindings.items():
         message_type = _message_type(standard, loaded, binding.message_type, where)
         readers: dict[str, _Reader] = {}
+        plain: dict[str, tuple[str, tuple[str, ...]]] = {}
         for name, path in binding.fields.items():
             field = f"bindings ({binding.message_type}).fields.{name}"
             if message_type.syntax is Syntax.XML:
                 readers[name] = _xml_reader(path, message_type.namespaces, field, where)
+                tags = _child_tags(path, message_type.namespaces)
+                if tags is not None:
+                    plain[name] = (path, tags)
             else:
                 readers[name] = _json_reader(path, field, where)
-        compiled[key] = BindingReader(binding.message_type, readers)
+        merged = _MergedPaths.build(plain, message_type.namespaces) if len(plain) > 1 else None
+        compiled[key] = BindingReader(binding.message_type, readers, merged)
     return compiled
 
 
@@ -83,7 +192,9 @@ def _message_type(standard: Standard, loaded: Mapping[str, Standard], name: str,
 
 def _xml_reader(path: str, namespaces: Mapping[str, str], field: str, where: str) -> _Reader:
     try:
-        xpath = etree.XPath(path, namespaces=dict(namespaces))
+        # No EXSLT regular expressions: a field path is a location path, and a bundle's regex could
+        # backtrack for seconds on every message.
+        xpath = etree.XPath(path, namespaces=dict(namespaces), regexp=False)
     except etree.XPathSyntaxError as exc:
         raise SpecError(f"{field}: {path!r} is not an XPath 1.0 expression: {exc}",
                         location=where) from exc
@@ -97,14 +208,16 @@ def _xml_reader(path: str, namespaces: Mapping[str, str], field: str, where: str
             if not found:
                 return None
             node = found[0]
-            value = "".join(node.itertext()) if isinstance(node, etree._Element) else str(node)
+            if isinstance(node, etree._Element):
+                return _text(node)
+            value = str(node)
         elif isinstance(found, bool):
             value = "true" if found else "false"
         elif isinstance(found, float):
             value = str(int(found)) if found.is_integer() else repr(found)
         else:
             value = str(found)
-        return value[:FIELD_MAX_CHARS]
+        return _token(value)
 
     return read
 

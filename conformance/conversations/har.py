@@ -6,8 +6,9 @@ other one (a conversation of two roles over the HTTP binding: one POST a message
 time (it must carry a zone), and method, URL, response status and request headers its transport.
 Entries matching no prefix, and requests without a body, are skipped and counted. The recorder is
 taken to stand beside the partner: messages to the system under test are `sent`, its own `received`.
-Credentials a capture holds (Authorization, Cookie) are not copied into the log: it is evidence
-others read.
+A URL is under a prefix when scheme, host and port are the prefix's and its path starts with the
+prefix's path segments. Credentials a capture holds (Authorization, Cookie, a user and password or
+the query's values in a URL) are not copied into the log: it is evidence others read.
 """
 
 from __future__ import annotations
@@ -20,6 +21,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any
+from urllib.parse import parse_qsl, urlsplit, urlunsplit
 
 from conformance._version import __version__
 from conformance.conversations.log import Direction, ExchangeLog, Party, Transport
@@ -31,6 +33,7 @@ from conformance.core.limits import HAR_MAX_BYTES, HAR_MAX_ENTRIES, LOG_MAX_EVEN
 from conformance.core.yamlload import quote
 
 REDACTED = "[not copied from the HAR]"
+QUERY_REDACTED = "redacted"  # a query value in a URL: the same words, fit for a URL
 _SECRET_HEADERS = frozenset({"authorization", "proxy-authorization", "cookie", "set-cookie"})
 _LONGEST_ENTRY = timedelta(days=1)  # an entry's `time` beyond this is not a request's duration
 
@@ -80,10 +83,50 @@ def _kind_name(kind: type | tuple[type, ...]) -> str:
     return " or ".join(dict.fromkeys(names.get(k, k.__name__) for k in kinds))
 
 
+_DEFAULT_PORTS = {"http": 80, "https": 443}
+
+
+def _origin_and_path(url: str) -> tuple[tuple[str, str, int | None], tuple[str, ...]] | None:
+    """(scheme, host, port) and the path's segments of `url`; None when it is no http(s) URL."""
+    try:
+        parts = urlsplit(url.strip())
+        port = parts.port
+    except ValueError:  # a port that is no number, or out of range
+        return None
+    scheme = parts.scheme.lower()
+    if scheme not in _DEFAULT_PORTS or not parts.hostname:
+        return None
+    segments = tuple(segment for segment in parts.path.split("/") if segment)
+    return (scheme, parts.hostname.lower(), port or _DEFAULT_PORTS[scheme]), segments
+
+
 def _role_for(url: str, prefixes: Mapping[str, str]) -> str | None:
-    """The role whose prefix `url` starts with (the longest, if two do)."""
-    matching = [(len(prefix), role) for role, prefix in prefixes.items() if url.startswith(prefix)]
+    """The role whose prefix `url` is under: the same scheme, host and port, and the prefix's path
+    segments first (`http://h:8402/inbox` takes `/inbox` and `/inbox/x`, never `:84020` or
+    `/inboxes`); the longest prefix, if two are."""
+    found = _origin_and_path(url)
+    if found is None:
+        return None
+    origin, segments = found
+    matching = []
+    for role, prefix in prefixes.items():
+        wanted = _origin_and_path(prefix)
+        if wanted is not None and wanted[0] == origin and segments[:len(wanted[1])] == wanted[1]:
+            matching.append((len(wanted[1]), role))
     return max(matching)[1] if matching else None
+
+
+def _shown_url(url: str) -> str:
+    """`url` as the log keeps it: no user or password, no fragment, and no query value (a capture's
+    `?access_token=...` is a credential; the names stay, they say what was sent)."""
+    parts = urlsplit(url.strip())
+    host = parts.hostname or ""
+    netloc = f"[{host}]" if ":" in host else host
+    if parts.port is not None:
+        netloc += f":{parts.port}"
+    query = "&".join(f"{name}={QUERY_REDACTED}" if value else name
+                     for name, value in parse_qsl(parts.query, keep_blank_values=True))
+    return urlunsplit((parts.scheme, netloc, parts.path, query, ""))
 
 
 def _headers(raw: Any, index: int) -> dict[str, str]:
@@ -158,7 +201,7 @@ def _message(entry: Any, index: int, prefixes: Mapping[str, str]) -> _Message | 
     sender = next(role for role in prefixes if role != receiver)
     return _Message(index=index, time=started, ended=started + duration, sender=sender, receiver=receiver,
                     body=body, media_type=media_type,
-                    transport=Transport(method=method, url=url,
+                    transport=Transport(method=method, url=_shown_url(url),
                                         status=status if isinstance(status, int) else None, headers=headers))
 
 

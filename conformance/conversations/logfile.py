@@ -182,6 +182,7 @@ def _manifest(raw: Any) -> LogManifest:
             f"本工具不能读取版本 {quote(raw.get('format-version'))}（支持 {LOG_FORMAT_VERSION}）")
     times = {key: parse_time(raw[key], _MANIFEST.field(key)) for key in ("started", "ended") if key in raw}
     check_shape(raw, "manifest", _MANIFEST)
+    _integers(raw, ("event-count",), _MANIFEST)
     started, ended = times["started"], times["ended"]
     if ended < started:
         raise _MANIFEST.field("ended").error(
@@ -251,6 +252,7 @@ class _Events:
         self.held: dict[str, bytes] = {}  # the bodies read and hashed, while under BODY_CACHE_MAX_BYTES
         self.bodies_folder_plain: bool | None = None
         self.base = str(root)
+        self.lines: list[bytes] = []
 
     def read(self, data: bytes) -> tuple[Event, ...]:
         # Counted before a line is parsed: 10^6 tiny lines are refused at memchr speed.
@@ -265,6 +267,7 @@ class _Events:
             raise _EVENTS.error(f"holds more than {self.max_events} events (the limit of one log)",
                                 f"事件超过 {self.max_events} 个（单个日志的上限）")
         events: list[Event] = []
+        self.lines = lines  # what a seq out of place is looked for in
         for number, line in enumerate(lines, start=1):
             last = number == len(lines) and cut_off
             previous = events[-1] if events else None
@@ -306,6 +309,8 @@ class _Events:
                               "事件要么是报文（body），要么是传输说明（note）：此处"
                               + ("两者都有" if "body" in raw else "两者都没有"))
         check_shape(raw, "event", where)
+        _integers(raw, ("seq", "size"), where)
+        _integers(raw.get("transport", {}), ("status",), where, "transport.")
         assert time is not None  # required by the schema
         seq = raw["seq"]
         self._order(seq, time, raw["time"], previous, where)
@@ -323,17 +328,31 @@ class _Events:
             note=NoteKind(raw["note"]) if "note" in raw else None, text=raw.get("text"),
         )
 
+    def _comes_later(self, seq: int, line: int) -> bool:
+        """Whether a line after `line` holds event `seq` (told only when an event is out of place:
+        a reordered log is not a log with a gap)."""
+        for later in self.lines[line:]:
+            found = _SEQ.search(later)
+            if found is not None and int(found.group(1)) == seq:
+                return True
+        return False
+
     def _order(self, seq: int, time: datetime, shown: str, previous: Event | None, where: Where) -> None:
         expected = previous.seq + 1 if previous else 1
         if seq != expected:
             if previous is None:
                 en = f"seq {seq} is the first event; a log starts at seq 1"
                 zh = f"首个事件的 seq 为 {seq}；日志应从 1 开始"
+            elif seq > expected and self._comes_later(expected, where.line or 0):
+                en = (f"seq {seq} follows seq {previous.seq}, and seq {expected} comes later: events "
+                      "are out of order")
+                zh = f"seq {seq} 紧跟在 seq {previous.seq} 之后，而 seq {expected} 在其后出现：事件顺序错乱"
             elif seq > expected:
                 missing = (f"event {expected} is" if seq == expected + 1
                            else f"events {expected} to {seq - 1} are")
                 en = f"seq {seq} follows seq {previous.seq} ({missing} missing)"
-                zh = f"seq {seq} 紧跟在 seq {previous.seq} 之后（缺少事件 {expected}–{seq - 1}）"
+                gap = f"{expected}" if seq == expected + 1 else f"{expected}–{seq - 1}"
+                zh = f"seq {seq} 紧跟在 seq {previous.seq} 之后（缺少事件 {gap}）"
             else:
                 en = f"seq {seq} follows seq {previous.seq}: events are out of order or repeated"
                 zh = f"seq {seq} 跟在 seq {previous.seq} 之后：事件顺序错乱或重复"
@@ -388,6 +407,21 @@ class _Events:
         if self.body_bytes <= BODY_CACHE_MAX_BYTES:
             self.held[name] = data
         return path
+
+
+def _integers(raw: Any, members: tuple[str, ...], where: Where, prefix: str = "") -> None:
+    """Refuse a number that JSON Schema takes for an integer but is not one (`1.0`; a bool is no
+    number there either, yet Python's bool is an int)."""
+    if not isinstance(raw, dict):
+        return
+    for member in members:
+        value = raw.get(member)
+        if value is not None and type(value) is not int:
+            raise where.field(prefix + member).error(f"is {quote(value)}, not an integer",
+                                            f"为 {quote(value)}，不是整数")
+
+
+_SEQ = re.compile(rb'"seq"\s*:\s*(\d{1,6})\s*[,}]')
 
 
 def _transport(raw: Mapping[str, Any]) -> Transport:

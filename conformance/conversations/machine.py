@@ -5,9 +5,10 @@ in-reply-to names, anything else the instance of its conversation id. So a reply
 conversation id stays in its conversation, where the `constant` rule sees it, instead of opening a
 new one where it would be out of sequence. Within an instance, in sequence order, a message is
 (first match wins) unclassified, sent by a role that does not send it, an error signal, a
-duplicate (its message id came before, or it answers again a request that came again), invalid,
-late or it takes a transition from the current state; otherwise it is out of order. Only a taken
-transition moves the state.
+duplicate (its message id came before), invalid, a duplicate again (it answers again, with a new
+message id, a request that came again and that it already answered with a transition), late, or it
+takes a transition from the current state; otherwise it is out of order. Only a taken transition
+moves the state, and only such an answer is one that a later answer repeats.
 """
 
 from __future__ import annotations
@@ -18,7 +19,7 @@ from datetime import timedelta
 from typing import Any
 
 from conformance.conversations.messages import Correlation, LoggedMessage, Observation, Status
-from conformance.conversations.timing import allowed
+from conformance.conversations.timing import late_under
 from conformance.core.errors import RuleError
 from conformance.core.findings import Outcome
 from conformance.core.printable import quoted
@@ -53,13 +54,6 @@ def group(messages: Sequence[LoggedMessage], correlation: Correlation) -> list[I
         instance.messages.append(message)
         home[message.seq] = instance
     return instances
-
-
-def within_replies_to(conversation: Conversation, rule: ConversationRule) -> tuple[str, ...]:
-    """The kinds of request a `within` rule times a reply from."""
-    if rule.replies_to:
-        return rule.replies_to
-    return conversation.messages[rule.subject].replies_to if rule.subject else ()
 
 
 def _variables(source: Any) -> list[str]:
@@ -110,15 +104,9 @@ class StateMachine:
                 ) -> tuple[ConversationRule, LoggedMessage, timedelta] | None:
         """The late rule `message` is late under, its request and how long it took; None if in time."""
         for rule in self._late.get(message.kind_id, ()):
-            deadline = self.conversation.rules[rule.deadline or ""]
-            request = correlation.request_of(message)
-            if request is None or deadline.duration is None:
-                continue
-            if request.kind_id not in within_replies_to(self.conversation, deadline):
-                continue
-            took = message.time - request.time
-            if took > allowed(deadline.duration, time_scale):
-                return rule, request, took
+            found = late_under(self.conversation, rule, message, correlation, time_scale)
+            if found is not None:
+                return rule, *found
         return None
 
     def run(self, instance: Instance, correlation: Correlation, time_scale: float) -> list[Observation]:
@@ -162,17 +150,15 @@ class StateMachine:
                 continue
             if message.message_id is not None:
                 seen.add(message.message_id)
+            # Invalid before resent: an invalid answer is no answer, whatever came before it.
+            if message.failed_musts:
+                instance.status[message.seq] = Status.INVALID
+                continue
             answer = (message.in_reply_to or "", kind.id, message.sender)
-            resent = answer in answered and copies.get(answer[0], 0) > 1
-            if message.in_reply_to is not None:
-                answered.add(answer)
-            if resent:
+            if answer in answered and copies.get(answer[0], 0) > 1:
                 # An answer again to a request that came again: the duplicate rule judges whether
                 # the receiver may (a signal) or must not (a business reply) send it twice.
                 instance.status[message.seq] = Status.DUPLICATE
-                continue
-            if message.failed_musts:
-                instance.status[message.seq] = Status.INVALID
                 continue
             if self.late_by(message, correlation, time_scale) is not None:
                 instance.status[message.seq] = Status.LATE
@@ -194,6 +180,10 @@ class StateMachine:
             # A false guard is recorded against its rule; the transition is still taken so that one
             # wrong value is one failure, not a cascade through every later message.
             instance.status[message.seq] = Status.TAKEN
+            if message.in_reply_to is not None:
+                # Only an answer that moved the conversation is one a later answer can repeat: an
+                # invalid, late or out-of-order one answered nothing.
+                answered.add(answer)
             observed.extend(Observation(rid, Outcome.PASSED, message.sender, message.seq,
                                         f"{kind.id} in state {state!r}", f"{kind.id} 出现在状态 {state!r}")
                             for rid in sequence)

@@ -8,14 +8,13 @@ message id and in-reply-to, so every rule finds requests and replies without a s
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime
 from enum import StrEnum
 
 from conformance.conversations.log import Event
-from conformance.core.findings import Outcome
+from conformance.core.findings import Finding, Outcome
 from conformance.standard.conversation import Conversation, ConversationMessage, Signal
-from conformance.validation.judge import Judgement
 
 
 class Status(StrEnum):
@@ -32,48 +31,49 @@ class Status(StrEnum):
 
 
 @dataclass(frozen=True, slots=True)
+class Judged:
+    """What a log keeps of one message's judgement: its outcomes and the findings that did not
+    pass, not its parsed document (every body of a large log would otherwise stay in memory)."""
+
+    standard: str  # the ref of the standard whose message type it was recognised as
+    outcomes: Mapping[str, Outcome]
+    findings: tuple[Finding, ...]
+
+
+@dataclass(frozen=True, slots=True)
 class LoggedMessage:
     """One message of the log, judged and classified."""
 
     event: Event
     kind: ConversationMessage | None
     fields: Mapping[str, str | None]
-    judgement: Judgement | None
+    judgement: Judged | None  # None: the body could not be judged (not a message)
     message_id: str | None
     conversation_id: str | None
     in_reply_to: str | None
     failed_musts: tuple[str, ...] = ()  # MUST message requirements it fails (it is then invalid)
     problem: tuple[str, str] | None = None  # (en, zh): why it could not be classified
     problem_line: int | None = None
+    # Copied from the event and the kind when made: the rules read them hundreds of times a log,
+    # where a property is a call each time.
+    seq: int = field(init=False, repr=False, compare=False)
+    time: datetime = field(init=False, repr=False, compare=False)
+    sender: str = field(init=False, repr=False, compare=False)
+    receiver: str = field(init=False, repr=False, compare=False)
+    kind_id: str = field(init=False, repr=False, compare=False)  # "?" when it matches no message
+    # A business message (no signal): what a receiver must not send twice or to a bad message.
+    is_business: bool = field(init=False, repr=False, compare=False)
+    is_error: bool = field(init=False, repr=False, compare=False)
 
-    @property
-    def seq(self) -> int:
-        return self.event.seq
-
-    @property
-    def time(self) -> datetime:
-        return self.event.time
-
-    @property
-    def sender(self) -> str:
-        return self.event.sender
-
-    @property
-    def receiver(self) -> str:
-        return self.event.receiver
-
-    @property
-    def kind_id(self) -> str:
-        return self.kind.id if self.kind is not None else "?"
-
-    @property
-    def is_business(self) -> bool:
-        """A business message (no signal): what a receiver must not send twice or to a bad message."""
-        return self.kind is not None and self.kind.signal is None
-
-    @property
-    def is_error(self) -> bool:
-        return self.kind is not None and self.kind.signal is Signal.ERROR
+    def __post_init__(self) -> None:
+        event, kind, put = self.event, self.kind, object.__setattr__
+        put(self, "seq", event.seq)
+        put(self, "time", event.time)
+        put(self, "sender", event.sender)
+        put(self, "receiver", event.receiver)
+        put(self, "kind_id", kind.id if kind is not None else "?")
+        put(self, "is_business", kind is not None and kind.signal is None)
+        put(self, "is_error", kind is not None and kind.signal is Signal.ERROR)
 
 
 @dataclass(frozen=True, slots=True)

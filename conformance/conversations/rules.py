@@ -1,5 +1,6 @@
 """The conversation rules that look at replies: correlation, copied fields, timing, and what a
-receiver does with a duplicate, an invalid, a late or an out-of-order message.
+receiver does with a duplicate, an invalid, a late or an out-of-order message, and whether each
+role took the deliveries made to it (the transport notes of the log).
 
 Each function yields `Observation`s (passed ones included: a rule that was exercised and held
 passes) for one rule over the messages of a log once the state machine has given every message its
@@ -9,13 +10,22 @@ status. Times are the recorded ones; `ended` is when the log ended, never the wa
 from __future__ import annotations
 
 import bisect
-from collections.abc import Iterator, Sequence
-from dataclasses import dataclass
+from collections.abc import Iterator, Mapping, Sequence
+from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
-from conformance.conversations.machine import Instance, within_replies_to
+from conformance.conversations.log import Event, NoteKind
+from conformance.conversations.machine import Instance
 from conformance.conversations.messages import Correlation, LoggedMessage, Observation, Status
-from conformance.conversations.timing import allowed, scale_text, spoken
+from conformance.conversations.timing import (
+    ANSWER_GRACE,
+    allowed,
+    deadline,
+    late_under,
+    scale_text,
+    spoken,
+    within_replies_to,
+)
 from conformance.core.durations import format_duration as iso
 from conformance.core.findings import Outcome
 from conformance.core.printable import quoted
@@ -37,6 +47,10 @@ class LogView:
     status: dict[int, Status]
     ended: datetime
     time_scale: float
+    # Every event of the log, transport notes included, and each role's recorded endpoint: what
+    # the delivery rule reads.
+    events: Sequence[Event] = ()
+    endpoints: Mapping[str, str | None] = field(default_factory=dict)
 
     def of_kind(self, kind: str | None) -> Iterator[LoggedMessage]:
         """Classified messages of `kind` (every classified message for None), in order."""
@@ -182,8 +196,8 @@ def _missing(view: LogView, rule: ConversationRule, requests: tuple[str, ...], a
             continue
         request = pending[-1]
         actor = request.receiver if request.receiver in senders else senders[0]
-        deadline = request.time + limit
-        if view.ended > deadline:
+        due = deadline(request.time, limit)
+        if due is not None and view.ended > due:
             waited_en, waited_zh = spoken(view.ended - request.time)
             yield Observation(rule.id, _FAILED, actor, request.seq,
                               f"no {rule.subject} answered {_name(request)}: the log ended {waited_en} "
@@ -211,10 +225,18 @@ def duplicate(view: LogView, rule: ConversationRule) -> Iterator[Observation]:
             if not dups:
                 continue
             original = sent[0]
+            # Per kind, the distinct replies of the receiver: one message resent with its own
+            # message id is one reply (a retransmission), not a second answer.
             counts: dict[str, list[LoggedMessage]] = {}
+            ids: dict[str, set[str]] = {}
             for reply in view.correlation.replies_to(original):
-                if reply.kind is not None and not reply.is_error:
-                    counts.setdefault(reply.kind.id, []).append(reply)
+                if reply.kind is None or reply.is_error:
+                    continue
+                if reply.message_id is not None:
+                    if reply.message_id in ids.setdefault(reply.kind.id, set()):
+                        continue
+                    ids[reply.kind.id].add(reply.message_id)
+                counts.setdefault(reply.kind.id, []).append(reply)
             failed = False
             for kind, replies in sorted(counts.items()):
                 most = 1 if replies[0].is_business else 1 + len(dups)
@@ -224,15 +246,24 @@ def duplicate(view: LogView, rule: ConversationRule) -> Iterator[Observation]:
                     yield Observation(
                         rule.id, _FAILED, original.receiver, extra.seq,
                         f"{_name(original)} was received {len(sent)} times; {original.receiver} answered "
-                        f"it with {len(replies)} {kind} (events {', '.join(str(r.seq) for r in replies)}); "
-                        f"at most {most} expected",
+                        f"it with {len(replies)} distinct {kind} (events "
+                        f"{', '.join(str(r.seq) for r in replies)}); at most {most} expected",
                         f"{_name_zh(original)} 被收到 {len(sent)} 次；{original.receiver} "
-                        f"回复了 {len(replies)} 次 {kind}（事件 {', '.join(str(r.seq) for r in replies)}）；"
-                        f"最多应为 {most} 次")
-            if not failed:
+                        f"回复了 {len(replies)} 条不同的 {kind}（事件 "
+                        f"{', '.join(str(r.seq) for r in replies)}）；最多应为 {most} 条")
+            if not failed and not counts:
                 yield Observation(rule.id, _PASSED, original.receiver, dups[0].seq,
-                                  f"{_name(original)} was received {len(sent)} times and answered once",
-                                  f"{_name_zh(original)} 被收到 {len(sent)} 次，只处理了一次")
+                                  f"{_name(original)} was received {len(sent)} times; {original.receiver} "
+                                  "sent no reply to it twice (no reply at all)",
+                                  f"{_name_zh(original)} 被收到 {len(sent)} 次；{original.receiver} "
+                                  "未重复回复（根本未回复）")
+            elif not failed:
+                answered = ", ".join(f"{kind} x{len(replies)}" for kind, replies in sorted(counts.items()))
+                yield Observation(rule.id, _PASSED, original.receiver, dups[0].seq,
+                                  f"{_name(original)} was received {len(sent)} times; {original.receiver} "
+                                  f"acted on it once ({answered})",
+                                  f"{_name_zh(original)} 被收到 {len(sent)} 次；{original.receiver} "
+                                  f"只处理了一次（{answered}）")
 
 
 def _rejected(view: LogView, rule: ConversationRule, statuses: tuple[Status, ...],
@@ -248,13 +279,17 @@ def _rejected(view: LogView, rule: ConversationRule, statuses: tuple[Status, ...
         if candidate.is_error and view.correlation.request_of(candidate) is None:
             orphans.setdefault(candidate.sender, []).append(candidate)
     orphan_seqs = {sender: [m.seq for m in found] for sender, found in orphans.items()}
+    grace = allowed(ANSWER_GRACE, view.time_scale)
+    last_sent = {m.sender: m.seq for m in view.messages}  # in seq order: the last one wins
+    grace_en, grace_zh = spoken(grace)
     for message in view.of_kind(rule.subject):
         if view.status.get(message.seq) not in statuses:
             continue
         if rule.kind is RuleKind.LATE and not _late_under(view, rule, message):
             continue
         receiver = message.receiver
-        what_en, what_zh = _why(message, what_en, what_zh)
+        # Names of their own: the parameters say what every message of the status is, for the next one too.
+        is_en, is_zh = _why(message, what_en, what_zh)
         if message.message_id is not None:
             replies = view.correlation.replies_to(message)
         else:
@@ -268,38 +303,44 @@ def _rejected(view: LogView, rule: ConversationRule, statuses: tuple[Status, ...
         ok = True
         if not errors:
             ok = False
-            yield Observation(rule.id, _FAILED, receiver, message.seq,
-                              f"{_name(message)} is {what_en}; {receiver} sent no error signal in reply "
-                              f"(expected code {rule.code})",
-                              f"{_name_zh(message)} {what_zh}；{receiver} 未回复错误信号"
-                              f"（应为代码 {rule.code}）")
+            due = deadline(message.time, grace)
+            if last_sent.get(receiver, 0) < message.seq and (due is None or view.ended <= due):
+                # The log ended within the grace after the message and the receiver sent nothing
+                # after it: an error signal may still have been on its way. (A receiver that went
+                # on sending had its turn to answer.)
+                ended_en, ended_zh = spoken(view.ended - message.time)
+                yield Observation(rule.id, _CANT_TELL, receiver, message.seq,
+                                  f"{_name(message)} is {is_en}; the log ended {ended_en} after it, before "
+                                  f"{receiver} had {grace_en} to answer it with error {rule.code}",
+                                  f"{_name_zh(message)} {is_zh}；日志在其后 {ended_zh} 即结束，{receiver} "
+                                  f"尚未用满回复错误 {rule.code} 的 {grace_zh}")
+            else:
+                yield Observation(rule.id, _FAILED, receiver, message.seq,
+                                  f"{_name(message)} is {is_en}; {receiver} sent no error signal in reply "
+                                  f"(expected code {rule.code})",
+                                  f"{_name_zh(message)} {is_zh}；{receiver} 未回复错误信号"
+                                  f"（应为代码 {rule.code}）")
         elif not right:
             ok = False
             found = errors[0]
             yield Observation(rule.id, _FAILED, receiver, found.seq,
-                              f"{_name(message)} is {what_en}; the error signal {_name(found)} has code "
+                              f"{_name(message)} is {is_en}; the error signal {_name(found)} has code "
                               f"{quoted(found.fields.get(code_field))}, expected {rule.code}",
-                              f"{_name_zh(message)} {what_zh}；错误信号 {_name_zh(found)} 的代码为 "
+                              f"{_name_zh(message)} {is_zh}；错误信号 {_name_zh(found)} 的代码为 "
                               f"{quoted(found.fields.get(code_field))}，应为 {rule.code}")
         for reply in business:
             ok = False
             yield Observation(rule.id, _FAILED, receiver, reply.seq,
-                              f"{_name(message)} is {what_en}; {receiver} answered it with {_name(reply)}",
-                              f"{_name_zh(message)} {what_zh}；{receiver} 却回复了 {_name_zh(reply)}")
+                              f"{_name(message)} is {is_en}; {receiver} answered it with {_name(reply)}",
+                              f"{_name_zh(message)} {is_zh}；{receiver} 却回复了 {_name_zh(reply)}")
         if ok:
             yield Observation(rule.id, _PASSED, receiver, right[0].seq,
-                              f"{_name(message)} is {what_en}; {receiver} answered with error {rule.code}",
-                              f"{_name_zh(message)} {what_zh}；{receiver} 回复了错误 {rule.code}")
+                              f"{_name(message)} is {is_en}; {receiver} answered with error {rule.code}",
+                              f"{_name_zh(message)} {is_zh}；{receiver} 回复了错误 {rule.code}")
 
 
 def _late_under(view: LogView, rule: ConversationRule, message: LoggedMessage) -> bool:
-    deadline = view.conversation.rules.get(rule.deadline or "")
-    request = view.correlation.request_of(message)
-    if deadline is None or deadline.duration is None or request is None:
-        return False
-    if request.kind_id not in within_replies_to(view.conversation, deadline):
-        return False
-    return message.time - request.time > allowed(deadline.duration, view.time_scale)
+    return late_under(view.conversation, rule, message, view.correlation, view.time_scale) is not None
 
 
 def invalid(view: LogView, rule: ConversationRule) -> Iterator[Observation]:
@@ -325,6 +366,72 @@ def out_of_order(view: LogView, rule: ConversationRule) -> Iterator[Observation]
     return _rejected(view, rule, (Status.OUT_OF_ORDER,), "out of order", "顺序错误")
 
 
+# Notes that say a delivery was not taken, and what each says about the receiver.
+_UNDELIVERED = {
+    NoteKind.HTTP_STATUS: ("answered a delivery outside 2xx", "对投递的应答不是 2xx"),
+    NoteKind.CONNECTION_CLOSED: ("closed the connection instead of answering a delivery",
+                                 "未应答投递即关闭了连接"),
+    NoteKind.REFUSED: ("could not be connected to for a delivery", "投递时无法连接"),
+}
+NOTE_TEXT_CHARS = 200  # of a note's text quoted in a finding: the transport's words, not a dump
+
+
+def _inboxes(view: LogView) -> dict[str, set[str]]:
+    """Per role, the URLs a delivery to it goes to: its recorded endpoint and every Reply-To it gave."""
+    found: dict[str, set[str]] = {}
+    for role, endpoint in view.endpoints.items():
+        if endpoint:
+            found.setdefault(role, set()).add(endpoint)
+    for event in view.events:
+        reply_to = event.transport.headers.get("reply-to") if event.body is not None else None
+        if reply_to:
+            found.setdefault(event.sender, set()).add(reply_to)
+    return found
+
+
+def _taken(status: int | None) -> bool:
+    return status is not None and 200 <= status < 300
+
+
+def delivery(view: LogView, rule: ConversationRule) -> Iterator[Observation]:
+    """Each judged role takes every message delivered to it (a message recorded with a status outside
+    2xx, or a note of a closed connection, such a status or a refused connection, fails) and stays
+    within the recorder's bounds (a `limit` note about what it sent fails)."""
+    judged = set(view.conversation.rule_roles(rule.id))
+    inboxes = _inboxes(view)
+    for event in view.events:
+        seq, status = event.seq, event.transport.status
+        text = quoted(event.text or "", NOTE_TEXT_CHARS) if event.note is not None else ""
+        if event.body is not None:
+            if event.receiver not in judged:
+                continue
+            to = event.receiver
+            if status is None or _taken(status):
+                yield Observation(rule.id, _PASSED, to, seq, f"event {seq} was delivered to {to}",
+                                  f"事件 {seq} 已投递给 {to}")
+            else:
+                yield Observation(rule.id, _FAILED, to, seq,
+                                  f"{to} answered the delivery of event {seq} with HTTP {status}, "
+                                  "not 202 Accepted",
+                                  f"{to} 对事件 {seq} 的投递应答 HTTP {status}，而非 202 Accepted")
+        elif event.note in _UNDELIVERED and event.receiver in judged:
+            known = inboxes.get(event.receiver)
+            if event.transport.url and known and event.transport.url not in known:
+                continue  # not a delivery to the role's inbox: the tester's trigger, say
+            en, zh = _UNDELIVERED[event.note]
+            said_en, said_zh = (f"HTTP {status}, ", f"HTTP {status}，") if status is not None else ("", "")
+            yield Observation(rule.id, _FAILED, event.receiver, seq,
+                              f"{event.receiver} {en} (event {seq}: {event.note}, {said_en}{text})",
+                              f"{event.receiver} {zh}（事件 {seq}：{event.note}，{said_zh}{text}）")
+        elif event.note is NoteKind.LIMIT and event.sender in judged and not _taken(status):
+            # A limit note whose recorded status is 2xx is a message the recorder took and set
+            # aside (another conversation's), not a bound exceeded.
+            by = event.sender
+            yield Observation(rule.id, _FAILED, by, seq,
+                              f"{by} sent more than the recorder's bounds allow (event {seq}: {text})",
+                              f"{by} 发送的请求超出了记录方的限制（事件 {seq}：{text}）")
+
+
 # The rules judged on replies, by kind; `sequence` and `guard` are the state machine's.
 REPLY_RULES = {
     RuleKind.IN_REPLY_TO: in_reply_to,
@@ -335,4 +442,5 @@ REPLY_RULES = {
     RuleKind.INVALID: invalid,
     RuleKind.LATE: late,
     RuleKind.OUT_OF_ORDER: out_of_order,
+    RuleKind.DELIVERY: delivery,
 }

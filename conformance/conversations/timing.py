@@ -2,12 +2,54 @@
 
 from __future__ import annotations
 
-from datetime import timedelta
+from datetime import datetime, timedelta
+
+from conformance.conversations.messages import Correlation, LoggedMessage
+from conformance.standard.conversation import Conversation, ConversationRule
+
+# How long after a message its receiver may still be answering it when the log ends, x the time
+# scale: an error signal not sent by then is missing only if the log went on longer (or the
+# receiver sent something after it). One second: the quiet time the live partner waits at the end
+# of a scenario by default (--settle); a tester who shortens every deadline shortens this one too.
+ANSWER_GRACE = timedelta(seconds=1)
 
 
 def allowed(duration: timedelta, time_scale: float) -> timedelta:
     """The standard's `duration` as the log was recorded under (`time-scale` shortens deadlines)."""
-    return duration * time_scale
+    try:
+        return duration * time_scale
+    except OverflowError:  # longer than any log can last: the deadline is never reached
+        return timedelta.max
+
+
+def deadline(start: datetime, limit: timedelta) -> datetime | None:
+    """`start` + `limit`, or None when that is past the last representable time (never reached)."""
+    try:
+        return start + limit
+    except OverflowError:
+        return None
+
+
+def within_replies_to(conversation: Conversation, rule: ConversationRule) -> tuple[str, ...]:
+    """The kinds of request a `within` rule times a reply from."""
+    if rule.replies_to:
+        return rule.replies_to
+    return conversation.messages[rule.subject].replies_to if rule.subject else ()
+
+
+def late_under(conversation: Conversation, rule: ConversationRule, message: LoggedMessage,
+               correlation: Correlation, time_scale: float) -> tuple[LoggedMessage, timedelta] | None:
+    """(its request, how long it took) when `message` came past the deadline of the `late` rule
+    `rule` (its `within` rule, x the time scale); None when in time or not timed by it. The one
+    test of lateness: the state machine and the `late` rule both ask it."""
+    timed = conversation.rules.get(rule.deadline or "")
+    request = correlation.request_of(message)
+    if timed is None or timed.duration is None or request is None:
+        return None
+    if request.kind_id not in within_replies_to(conversation, timed):
+        return None
+    took = message.time - request.time
+    return (request, took) if took > allowed(timed.duration, time_scale) else None
 
 
 def spoken(delta: timedelta) -> tuple[str, str]:

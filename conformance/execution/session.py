@@ -9,10 +9,12 @@ from __future__ import annotations
 import logging
 from collections.abc import Sequence
 from dataclasses import dataclass
+from datetime import datetime
+from functools import partial
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from conformance.core.errors import ConformanceError, PayloadError, RecognitionError, UsageError
+from conformance.core.errors import ConformanceError, PayloadError, RecognitionError, SpecError, UsageError
 from conformance.core.evaluation import EvaluationContext
 from conformance.core.findings import Finding, Location, Outcome, Severity, Verdict
 from conformance.core.results import PayloadResult, overall_verdict
@@ -27,6 +29,12 @@ if TYPE_CHECKING:
 
 log = logging.getLogger(__name__)
 _PASSED = Outcome.PASSED
+CLOCKED_JUDGES = 4  # judges of clock-reading bundles kept, one per distinct log end
+# What a rule names to read the clock (Schematron, XSLT, XSD 1.1 assertions; see core/evaluation.py).
+_CLOCK_WORDS = (b"current-dateTime", b"current-date", b"current-time", b"implicit-timezone",
+                b"exslt.org/dates-and-times")
+_CLOCK_SUFFIXES = frozenset({".sch", ".xsd", ".xsl", ".xslt"})
+_CLOCK_SCAN_BYTES = 64 * 1024 * 1024  # read at most this much of a bundle's files looking for them
 
 
 class ValidationSession:
@@ -57,8 +65,17 @@ class ValidationSession:
         self.evaluation = evaluation or EvaluationContext()
         # Compiles everything now: a broken standard is a SpecError before any payload is read.
         self.judge = PayloadJudge(self.standards, message_type=message_type, evaluation=self.evaluation)
+        # A bad guard is a SpecError now, as a bad rule file is, not a surprise on the first log.
+        if any(s.conversations for s in self.standards):
+            from conformance.conversations.checker import compile_guards
+
+            for standard in self.standards:
+                for conversation in standard.conversations.values():
+                    compile_guards(conversation)
         # Conversation checkers per standard ref, made when the first exchange log comes.
         self._checkers: dict[str, ConversationChecker] = {}
+        # Judges of log bodies whose rules read the clock, by (standard ref, when the log ended).
+        self._clocked: dict[tuple[str, datetime], PayloadJudge] = {}
 
     def recipe(self) -> SessionRecipe:
         """What a worker process needs to compile this session again for itself."""
@@ -137,8 +154,26 @@ class ValidationSession:
             judged = [standard, *(s for s in self.standards if s.ref in bound and s.ref != ref)]
             judge = self.judge if self.message_type is None and len(self.standards) == 1 else PayloadJudge(
                 judged, evaluation=self.evaluation)
-            checker = self._checkers[ref] = ConversationChecker(standard, judge)
+            clocked = (partial(self._clocked_judge, ref, judged) if any(_reads_clock(s) for s in judged)
+                       else None)
+            checker = self._checkers[ref] = ConversationChecker(standard, judge, max_bytes=self.max_bytes,
+                                                                judge_at=clocked)
         return checker
+
+    def _clocked_judge(self, ref: str, standards: list[Standard], ended: datetime) -> PayloadJudge:
+        """A judge whose "now" is when the log ended: a check of a log never reads the wall clock.
+
+        Compiling one costs as much as the session's own, so only bundles whose rules name a clock
+        function get them, and only the last few are kept (logs of one run mostly end apart).
+        """
+        key = (ref, ended)
+        judge = self._clocked.get(key)
+        if judge is None:
+            if len(self._clocked) >= CLOCKED_JUDGES:
+                del self._clocked[next(iter(self._clocked))]
+            judge = self._clocked[key] = PayloadJudge(
+                standards, evaluation=EvaluationContext(now=ended, seed=self.evaluation.seed))
+        return judge
 
     def _validate(self, payload: Payload) -> PayloadResult:
         judged = self.judge.judge(payload)
@@ -177,6 +212,23 @@ class SessionRecipe:
                                  max_bytes=self.max_bytes, evaluation=self.evaluation)
 
 
+def _reads_clock(standard: Standard) -> bool:
+    """Whether a rule or schema file of `standard` may ask for the current time (a word test: a
+    false alarm costs a judge per log end, a miss cannot happen for the functions of the list)."""
+    budget = _CLOCK_SCAN_BYTES
+    for path in sorted(standard.root.rglob("*")):
+        if path.suffix.lower() not in _CLOCK_SUFFIXES or not path.is_file():
+            continue
+        try:
+            data = path.read_bytes()[:budget]
+        except OSError:
+            return True  # unreadable now: assume the worst, pin the clock
+        budget -= len(data)
+        if any(word in data for word in _CLOCK_WORDS) or budget <= 0:
+            return True
+    return False
+
+
 def budget_result(name: str, message: Text) -> PayloadResult:
     """The result of a payload stopped from outside its worker (time, memory, a dead worker)."""
     finding = Finding(None, Outcome.CANT_TELL, Severity.ERROR, message, "supervisor",
@@ -195,6 +247,10 @@ def error_result(name: str, payload: Payload | None, exc: Exception) -> PayloadR
         message = Text(zh=f"无法识别报文类型：{exc.message}", en=exc.message)
         location = None
         source = "recognition"
+    elif isinstance(exc, SpecError):
+        message = Text(zh=f"标准包有误（{exc.location or '-'}）：{exc.message}", en=str(exc))
+        location = None
+        source = "engine"
     elif isinstance(exc, ConformanceError):
         message = Text.same(exc.message)
         location = None

@@ -93,8 +93,10 @@ class LiveOptions:
         if unknown:
             raise UsageError(f"{self.option('scenario')}: unknown scenario {unknown[0]!r}; scenarios: "
                              f"{', '.join(SCENARIO_NAMES)}")
-        if not 0 < self.time_scale <= 1000:
-            raise UsageError(f"{self.option('time-scale')}: {self.time_scale:g} is not in (0, 1000]")
+        # Only shorter: a log's deadlines may be scaled down for a test environment, never stretched.
+        if not 0 < self.time_scale <= 1:
+            raise UsageError(f"{self.option('time-scale')}: {self.time_scale:g} is not in (0, 1]: "
+                             "deadlines may be shortened for tests, never lengthened")
         if not 0 < self.timeout <= 86400:
             raise UsageError(f"{self.option('timeout')}: {self.timeout:g} is not in (0, 86400] seconds")
 

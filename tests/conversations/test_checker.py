@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import copy
+import dataclasses
 import json
 import time
 from pathlib import Path
@@ -230,7 +231,7 @@ def test_duplicate_answered_once_passes_and_twice_fails(checker: ConversationChe
     assert failed(result) == ["R-APR-C-DUPLICATE"]
     (finding,) = result.findings
     assert finding.location is not None and finding.location.event == 6
-    assert "answered it with 2 opinion (events 4, 6); at most 1 expected" in finding.message.en
+    assert "answered it with 2 distinct opinion (events 4, 6); at most 1 expected" in finding.message.en
 
 
 def test_invalid_request_rejected_with_the_right_code(checker: ConversationChecker, tmp_path: Path) -> None:
@@ -343,15 +344,19 @@ def test_log_of_another_standard_or_conversation(checker: ConversationChecker, t
     assert said in result.findings[0].message.en
 
 
-def test_a_body_changed_after_reading_is_a_processing_error(checker: ConversationChecker,
-                                                            tmp_path: Path) -> None:
+def test_a_body_changed_after_reading_is_judged_as_hashed_or_refused(checker: ConversationChecker,
+                                                                     tmp_path: Path) -> None:
     script = _script(tmp_path)
     script.send("opinion-request", "lead", 0)
     log: ExchangeLog = script.close(1)
+    before = checker.check(log)
     body = log.events[0].body
-    assert body is not None
-    body.write_bytes(body.read_bytes() + b" ")
-    result = checker.check(log)
+    assert body is not None and log.bodies[log.events[0].body_name or ""] == body.read_bytes()
+    body.write_bytes(b"<changed/>")
+    # The reader kept the bytes it hashed: those are judged, never what the file holds now.
+    assert checker.check(log) == before and not before.processing_error
+    # A body the reader did not keep (over its budget) is read again: a change is then refused.
+    result = checker.check(dataclasses.replace(log, bodies={}))
     assert result.processing_error
     assert "the body changed after the log was read" in result.findings[0].message.en
 

@@ -242,12 +242,37 @@ def test_an_exposed_field_is_its_first_nodes_text_with_or_without_children(
 
 
 @pytest.mark.parametrize(("path", "expected"), [
-    ("/x:M/x:H/x:Note/comment()", " not text "), ("/x:M/x:H/x:Pi/processing-instruction()", "skip"),
+    # Read as an xs:token, as every XML field is: the comment's spaces at either end go.
+    ("/x:M/x:H/x:Note/comment()", "not text"), ("/x:M/x:H/x:Pi/processing-instruction()", "skip"),
 ])
 def test_a_field_on_a_comment_or_instruction_is_its_content(approval: Standard, path: str,
                                                              expected: str) -> None:
     # itertext raises on these: a field an author points at one is read, never an internal error.
     assert _reader(approval, {"f": path}).readers["f"](etree.fromstring(LEAVES)) == expected
+
+
+def test_an_xml_field_is_read_as_a_token(approval: Standard) -> None:
+    """A pretty-printed element is the value its xs:token type says (the bundle's normalize-space())."""
+    data = b'<a:M xmlns:a="urn:t"><a:H><a:Id>\n    BJ-1 \t two\r\n  </a:Id><a:N>\xc2\xa0x</a:N></a:H></a:M>'
+    document = parse_xml(Payload(name="t.xml", data=data))
+    reader = _reader(approval, {"one": "/x:M/x:H/x:Id", "two": "string(/x:M/x:H/x:Id)",
+                                "nbsp": "/x:M/x:H/x:N"})
+    # Only XML whitespace collapses: a no-break space is part of the value.
+    assert reader.read(document) == {"one": "BJ-1 two", "two": "BJ-1 two", "nbsp": "\u00a0x"}
+
+
+def test_a_field_xpath_has_no_exslt_regular_expressions(approval: Standard) -> None:
+    conversation = next(iter(approval.conversations.values()))
+    binding = next(b for b in conversation.bindings.values() if b.message_type == "approval-xml")
+    fields = {"f": "boolean(re:test(/x:M/x:H/x:Id, '^(a|aa)+$'))"}
+    changed = dataclasses.replace(conversation, bindings={
+        "approval-xml": dataclasses.replace(binding, fields=fields)})
+    message_type = dataclasses.replace(approval.message_types["approval-xml"], namespaces={
+        "x": "urn:t", "re": "http://exslt.org/regular-expressions"})
+    standard = dataclasses.replace(approval, message_types={"approval-xml": message_type})
+    reader = compile_bindings(standard, changed, [standard])["approval-xml"]
+    # With EXSLT regex the field would be 'true' (after backtracking); without, re:test is unknown.
+    assert reader.readers["f"](etree.fromstring(LEAVES)) is None
 
 
 MERGED = {

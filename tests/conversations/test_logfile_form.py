@@ -120,7 +120,9 @@ CASES: dict[str, tuple[Spoil, str, int | None]] = {
     "truncated mid-line": (_cut_mid_line, "events.jsonl line 4 column 246: not well-formed JSON", 4),
     "truncated at a line end": (_cut_at_line_end, "exchange.json field event-count: the log was closed "
                                 "with 4 events; events.jsonl holds 3", None),
-    "reordered": (_swap, "events.jsonl line 2 field seq: seq 3 follows seq 1 (event 2 is missing)", 2),
+    # A reordered log says so; only a seq that never comes is missing.
+    "reordered": (_swap, "events.jsonl line 2 field seq: seq 3 follows seq 1, and seq 2 comes later: events "
+                  "are out of order", 2),
     "gap": (_drop_second, "events.jsonl line 2 field seq: seq 3 follows seq 1 (event 2 is missing)", 2),
     "repeated": (_repeat_first, "events.jsonl line 2 field seq: seq 1 follows seq 1: events are out of "
                  "order or repeated", 2),
