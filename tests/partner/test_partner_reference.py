@@ -23,11 +23,11 @@ SCALE = 0.002
 OTHER = {"co-approver": "lead", "lead": "co-approver"}
 
 
-def run(system_role: str, fault: str | None, scenarios: tuple[str, ...], tmp_path: Path
-        ) -> tuple[list[ScenarioReport], str | None]:
-    with start_reference_system(system_role, fault=fault, time_scale=SCALE) as system:
-        settings = Settings(endpoint=system.inbox, trigger=system.trigger, time_scale=SCALE, timeout=5.0,
-                            margin=0.5, settle=0.3)
+def run(system_role: str, fault: str | None, scenarios: tuple[str, ...], tmp_path: Path,
+        scale: float = SCALE) -> tuple[list[ScenarioReport], str | None]:
+    with start_reference_system(system_role, fault=fault, time_scale=scale) as system:
+        settings = Settings(endpoint=system.inbox, trigger=system.trigger, time_scale=scale,
+                            timeout=5.0 if scale == SCALE else 20.0, margin=0.5, settle=0.3)
 
         def work() -> tuple[list[ScenarioReport], str | None]:
             with PartnerSession(approval(), conversation=None, play=OTHER[system_role],
@@ -48,7 +48,10 @@ def failing(reports: list[ScenarioReport]) -> dict[str, set[str]]:
 
 @pytest.mark.parametrize("system_role", ["co-approver", "lead"])
 def test_the_conformant_reference_system_passes_every_scenario(system_role: str, tmp_path: Path) -> None:
-    reports, class_id = run(system_role, None, SCENARIOS, tmp_path)
+    # Deadlines of seconds (x 0.01): a correct system must pass on a CI machine busy with the rest
+    # of the suite (at x 0.002 a result notice once missed its 1.2 s). The faults keep x 0.002:
+    # the late-ack fault is timed against the partner's margin.
+    reports, class_id = run(system_role, None, SCENARIOS, tmp_path, scale=0.01)
     assert class_id == system_role
     assert [r.scenario for r in reports] == list(SCENARIOS)
     assert failing(reports) == {name: set() for name in SCENARIOS}
