@@ -138,7 +138,8 @@ def record_live(standard: Standard, options: LiveOptions, class_id: str | None, 
                         listen=options.listen, class_id=class_id, announce=announce) as partner:
         announce(f"playing {partner.roles.ours} at {partner.inbox.url} against {partner.roles.sut} at "
                  f"{options.endpoint}")
-        reports = partner.run(list(options.scenarios) or list(SCENARIO_NAMES), folder)
+        # Only played: the run grades the logs as its payloads.
+        reports = partner.run(list(options.scenarios) or list(SCENARIO_NAMES), folder, grade=False)
     for report in reports:
         if report.error:
             announce(f"scenario {report.scenario} stopped: {report.error}")
