@@ -163,6 +163,9 @@ class Inbox:
 class _Server(ThreadingHTTPServer):
     daemon_threads = True
     allow_reuse_address = True
+    # socketserver's backlog of 5 leaves a burst of connections half-open for seconds instead of
+    # taken (and answered 503 past the slots); the reference system found the same.
+    request_queue_size = 128
     inbox: Inbox
 
     def __init__(self, address: tuple[str, int], handler: type[BaseHTTPRequestHandler]) -> None:
